@@ -1,0 +1,37 @@
+# Shared compile settings. Every pfd target links pfd_settings (language level, sanitizers)
+# and pfd_warnings (warnings, errors in dev and CI).
+add_library(pfd_settings INTERFACE)
+target_compile_features(pfd_settings INTERFACE cxx_std_20)
+target_include_directories(pfd_settings INTERFACE ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
+target_compile_definitions(pfd_settings INTERFACE PFD_VERSION="${PROJECT_VERSION}")
+
+if(PFD_SANITIZE AND PFD_TSAN)
+  message(FATAL_ERROR "PFD_SANITIZE and PFD_TSAN cannot be combined")
+endif()
+if(PFD_SANITIZE)
+  set(_pfd_san -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_compile_options(pfd_settings INTERFACE ${_pfd_san})
+  target_link_options(pfd_settings INTERFACE ${_pfd_san})
+endif()
+if(PFD_TSAN)
+  target_compile_options(pfd_settings INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(pfd_settings INTERFACE -fsanitize=thread)
+endif()
+
+add_library(pfd_warnings INTERFACE)
+target_compile_options(pfd_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+                                              -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual
+                                              -Wnull-dereference -Wimplicit-fallthrough)
+if(PFD_WERROR)
+  target_compile_options(pfd_warnings INTERFACE -Werror)
+endif()
+
+find_program(CLANG_FORMAT_PROGRAM NAMES clang-format clang-format-14)
+if(CLANG_FORMAT_PROGRAM)
+  file(GLOB_RECURSE _pfd_format_sources CONFIGURE_DEPENDS
+       ${PROJECT_SOURCE_DIR}/daemon/*.cc ${PROJECT_SOURCE_DIR}/daemon/*.h ${PROJECT_SOURCE_DIR}/client/*.cc
+       ${PROJECT_SOURCE_DIR}/client/*.h ${PROJECT_SOURCE_DIR}/tests/*.cc ${PROJECT_SOURCE_DIR}/tests/*.h
+       ${PROJECT_SOURCE_DIR}/bench/*.cc ${PROJECT_SOURCE_DIR}/bench/*.h ${PROJECT_SOURCE_DIR}/daemon/*.c)
+  add_custom_target(format COMMAND ${CLANG_FORMAT_PROGRAM} -i ${_pfd_format_sources})
+  add_custom_target(check-format COMMAND ${CLANG_FORMAT_PROGRAM} --dry-run --Werror ${_pfd_format_sources})
+endif()

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs everything pfd needs to build and test, from Debian 12 packages only.
+set -euo pipefail
+packages=(
+  cmake ninja-build g++ pkg-config git clang-format
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev libspdlog-dev libfmt-dev libuv1-dev libyaml-cpp-dev libcurl4-openssl-dev
+  libsystemd-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-pytest python3-yaml python3-jsonschema openssl procps iproute2 systemd
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+$sudo apt-get update
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
