@@ -21,7 +21,9 @@ endif()
 add_library(pfd_warnings INTERFACE)
 target_compile_options(pfd_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
                                               -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual
-                                              -Wnull-dereference -Wimplicit-fallthrough)
+                                              -Wnull-dereference -Wimplicit-fallthrough
+                                              # Designated initializers may leave defaulted fields out.
+                                              -Wno-missing-field-initializers)
 if(PFD_WERROR)
   target_compile_options(pfd_warnings INTERFACE -Werror)
 endif()

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "daemon/core/forward_spec.h"
+
+namespace pfd::core {
+
+// The argv that runs a forward: its `command` as given, or
+// `kubectl port-forward TARGET LOCAL:REMOTE... --address A -n NS [--context C] [--kubeconfig K]
+// --request-timeout T`. Never passed through a shell.
+std::vector<std::string> childArgv(const ForwardSpec& spec);
+
+// "8080:8000,9090" for status lines.
+std::string formatPorts(const std::vector<PortSpec>& ports);
+
+}  // namespace pfd::core

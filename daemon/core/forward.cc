@@ -1,0 +1,478 @@
+#include "daemon/core/forward.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "daemon/core/child_command.h"
+#include "daemon/core/kubectl_output.h"
+#include "daemon/core/restart_policy.h"
+#include "spdlog/spdlog.h"
+
+namespace pfd::core {
+namespace {
+
+std::string podOfTarget(const std::string& target) {
+  for (absl::string_view prefix : {"pod/", "pods/", "po/"}) {
+    if (absl::StartsWith(target, prefix)) {
+      return target.substr(prefix.size());
+    }
+  }
+  return target.find('/') == std::string::npos ? target : "";
+}
+
+std::string formatDelay(Milliseconds delay) {
+  return absl::FormatDuration(absl::Milliseconds(delay.count()));
+}
+
+// kubectl's --address may be a list or a wildcard; probes need one address to dial.
+std::string probeAddress(const std::string& address) {
+  std::string first = address.substr(0, address.find(','));
+  if (first == "0.0.0.0" || first == "localhost" || first.empty()) {
+    return "127.0.0.1";
+  }
+  if (first == "::") {
+    return "::1";
+  }
+  return first;
+}
+
+bool retryCannotHelp(const absl::Status& status) {
+  return absl::IsNotFound(status) || absl::IsPermissionDenied(status) ||
+         absl::IsInvalidArgument(status) || absl::IsFailedPrecondition(status);
+}
+
+}  // namespace
+
+Forward::Forward(ForwardSpec spec, ForwardContext& context, ForwardObserver& observer)
+    : spec_(std::move(spec)),
+      context_(context),
+      observer_(observer),
+      state_since_(context.dispatcher.systemTime()),
+      state_since_monotonic_(context.dispatcher.monotonicTime()),
+      pod_(spec_.isCommand() ? "" : podOfTarget(spec_.target)),
+      retry_timer_(context.dispatcher.createTimer([this] { spawnChild(); })),
+      start_deadline_timer_(context.dispatcher.createTimer([this] {
+        failChild(absl::StrCat(spec_.isCommand() ? "ports " : "kubectl did not forward ports ",
+                               formatPorts(spec_.ports), " within ",
+                               formatDelay(spec_.start_timeout),
+                               spec_.isCommand() ? " did not accept connections" : "",
+                               run_error_.empty() ? "" : absl::StrCat(": ", run_error_)));
+      })),
+      port_check_timer_(context.dispatcher.createTimer([this] { checkCommandPorts(); })) {}
+
+Forward::~Forward() = default;
+
+pid_t Forward::pid() const { return child_ ? child_->pid() : 0; }
+
+std::optional<event::SystemTime> Forward::nextRetry() const {
+  if (state_ != ForwardState::kBackoff) {
+    return std::nullopt;
+  }
+  return context_.dispatcher.systemTime() + (retry_at_ - context_.dispatcher.monotonicTime());
+}
+
+void Forward::activate() {
+  if (spec_.enabled) {
+    start();
+  } else {
+    setState(ForwardState::kStopped, "disabled in the config");
+  }
+}
+
+void Forward::start() {
+  if (shutting_down_) {
+    return;
+  }
+  want_running_ = true;
+  consecutive_failures_ = 0;
+  retry_timer_->disable();
+  if (child_ == nullptr) {
+    spawnChild();
+  } else if (terminating_) {
+    after_exit_ = AfterExit::kStartNow;
+  }
+}
+
+void Forward::stop() {
+  if (shutting_down_) {
+    return;
+  }
+  want_running_ = false;
+  retry_timer_->disable();
+  stopTimersAndProbes();
+  if (child_ != nullptr) {
+    terminateChild(AfterExit::kStay);
+  }
+  setState(ForwardState::kStopped, "stopped by the user");
+}
+
+void Forward::restart() {
+  if (shutting_down_) {
+    return;
+  }
+  want_running_ = true;
+  consecutive_failures_ = 0;
+  retry_timer_->disable();
+  if (child_ != nullptr) {
+    note("restart requested: replacing the child");
+    terminateChild(AfterExit::kStartNow);
+  } else {
+    spawnChild();
+  }
+}
+
+void Forward::replaceSpec(ForwardSpec spec) {
+  const bool was_disabled = !spec_.enabled;
+  spec_ = std::move(spec);
+  pod_ = spec_.isCommand() ? "" : podOfTarget(spec_.target);
+  if (shutting_down_) {
+    return;
+  }
+  note("the config changed: applying the new spec");
+  if (!spec_.enabled) {
+    stop();
+    setState(ForwardState::kStopped, "disabled in the config");
+    return;
+  }
+  // A forward the user stopped stays stopped; one that was only disabled comes back.
+  if (!want_running_ && !was_disabled) {
+    return;
+  }
+  want_running_ = true;
+  consecutive_failures_ = 0;
+  retry_timer_->disable();
+  if (child_ != nullptr) {
+    terminateChild(AfterExit::kStartNow);
+  } else {
+    spawnChild();
+  }
+}
+
+void Forward::shutdown() {
+  shutting_down_ = true;
+  want_running_ = false;
+  retry_timer_->disable();
+  stopTimersAndProbes();
+  if (child_ != nullptr) {
+    terminateChild(AfterExit::kStay);
+  } else {
+    observer_.onIdle(*this);
+  }
+}
+
+void Forward::spawnChild() {
+  stopTimersAndProbes();
+  forwarding_ports_.clear();
+  run_error_.clear();
+  pending_reason_.clear();
+  ready_since_.reset();
+  after_exit_ = AfterExit::kBackoff;
+  terminating_ = false;
+  if (!first_spawn_) {
+    restarts_++;
+  }
+  first_spawn_ = false;
+
+  process::ProcessSpec process_spec{.argv = childArgv(spec_)};
+  auto child = context_.launcher.spawn(
+      process_spec, {.on_line = [this](process::OutputStream stream,
+                                       std::string_view line) { onLine(stream, line); },
+                     .on_exit = [this](process::ExitStatus status) { onExit(status); }});
+  if (!child.ok()) {
+    const std::string reason(child.status().message());
+    if (retryCannotHelp(child.status())) {
+      enterFailed(reason);
+    } else {
+      enterBackoff(reason);
+    }
+    return;
+  }
+  child_ = std::move(*child);
+  note(absl::StrCat("started pid ", child_->pid(), ": ", absl::StrJoin(process_spec.argv, " ")));
+  setState(ForwardState::kStarting, absl::StrCat("started pid ", child_->pid()));
+  start_deadline_timer_->enable(spec_.start_timeout);
+  if (spec_.isCommand()) {
+    checkCommandPorts();
+  }
+}
+
+void Forward::onLine(process::OutputStream stream, std::string_view line) {
+  LogLine log_line{.time = context_.dispatcher.systemTime(),
+                   .source = stream == process::OutputStream::kStdout ? LogLine::Source::kStdout
+                                                                      : LogLine::Source::kStderr,
+                   .text = std::string(line)};
+  logs_.append(log_line);
+  observer_.onLogLine(*this, log_line);
+
+  if (spec_.isCommand()) {
+    // Any program may serve a command forward; its last complaint is the best reason we have.
+    if (stream == process::OutputStream::kStderr && !line.empty()) {
+      run_error_ = std::string(line);
+    }
+    return;
+  }
+  KubectlLine parsed = classifyKubectlLine(absl::string_view(line.data(), line.size()));
+  if (!parsed.pod.empty()) {
+    pod_ = parsed.pod;
+  }
+  switch (parsed.kind) {
+    case KubectlLine::Kind::kForwarding:
+      onPortForwarding(parsed.local_port);
+      break;
+    case KubectlLine::Kind::kBroken: {
+      std::string reason = parsed.reason;
+      if (parsed.port_in_use && context_.describe_port_owner) {
+        std::string owner = context_.describe_port_owner(spec_.address, parsed.local_port);
+        if (!owner.empty()) {
+          absl::StrAppend(&reason, " by ", owner);
+        }
+      }
+      failChild(reason);
+      break;
+    }
+    case KubectlLine::Kind::kError:
+      run_error_ = parsed.reason;
+      recordError(parsed.reason);
+      break;
+    case KubectlLine::Kind::kConnection:
+    case KubectlLine::Kind::kOther:
+      break;
+  }
+}
+
+void Forward::onPortForwarding(uint16_t port) {
+  bool known = false;
+  for (const PortSpec& spec_port : spec_.ports) {
+    known = known || spec_port.local == port;
+  }
+  if (!known || state_ != ForwardState::kStarting || terminating_) {
+    return;
+  }
+  forwarding_ports_.insert(port);
+  if (forwarding_ports_.size() == spec_.ports.size()) {
+    onAllPortsForwarding();
+  }
+}
+
+void Forward::onAllPortsForwarding() {
+  start_deadline_timer_->disable();
+  port_check_timer_->disable();
+  for (auto& check : port_checks_) {
+    releaseLater(std::move(check));
+  }
+  port_checks_.clear();
+  if (!spec_.readiness.has_value()) {
+    becomeReady();
+    return;
+  }
+  ProbeSpec probe = *spec_.readiness;
+  // Only the first run is spread over the period: that is when many forwards start together.
+  Milliseconds spread{0};
+  if (first_probe_) {
+    spread = Milliseconds(static_cast<Milliseconds::rep>(
+        context_.random() * static_cast<double>(probe.period.count())));
+    first_probe_ = false;
+  }
+  note(absl::StrCat("ports forwarding; waiting for the readiness probe"));
+  probe_session_ = std::make_unique<ProbeSession>(
+      probe, probeAddress(spec_.address), context_.dispatcher, context_.prober, spread,
+      ProbeSession::Callbacks{.on_ready = [this] { becomeReady(); },
+                              .on_unhealthy =
+                                  [this](const std::string& reason) {
+                                    setState(ForwardState::kUnhealthy, reason);
+                                    failChild(reason);
+                                  },
+                              .on_result =
+                                  [this](const ProbeStatus& status, bool changed) {
+                                    probe_status_ = status;
+                                    if (changed) {
+                                      std::string text =
+                                          absl::StrCat("readiness probe ",
+                                                       status.result.success ? "passed" : "failed",
+                                                       ": ", status.result.message);
+                                      note(text);
+                                      if (status.result.success) {
+                                        spdlog::info("{}: {}", spec_.name, text);
+                                      } else {
+                                        spdlog::warn("{}: {}", spec_.name, text);
+                                      }
+                                    }
+                                  }});
+}
+
+void Forward::becomeReady() {
+  if (state_ == ForwardState::kReady || terminating_ || child_ == nullptr) {
+    return;
+  }
+  ready_since_ = context_.dispatcher.monotonicTime();
+  setState(ForwardState::kReady, absl::StrCat("forwarding ", formatPorts(spec_.ports)));
+}
+
+void Forward::checkCommandPorts() {
+  for (auto& check : port_checks_) {
+    releaseLater(std::move(check));
+  }
+  port_checks_.clear();
+  for (const PortSpec& port : spec_.ports) {
+    if (forwarding_ports_.contains(port.local)) {
+      continue;
+    }
+    ProbeSpec check{.kind = ProbeSpec::Kind::kTcpSocket,
+                    .port = port.local,
+                    .timeout = context_.port_check_interval};
+    const uint16_t local = port.local;
+    port_checks_.push_back(context_.prober.run(check, probeAddress(spec_.address),
+                                               [this, local](probe::ProbeResult result) {
+                                                 if (result.success) {
+                                                   onPortForwarding(local);
+                                                 }
+                                               }));
+  }
+  if (state_ == ForwardState::kStarting) {
+    port_check_timer_->enable(context_.port_check_interval);
+  }
+}
+
+void Forward::onExit(process::ExitStatus status) {
+  // The child is inside its own callback: it is released on the next turn of the loop.
+  releaseLater(std::move(child_));
+  stopTimersAndProbes();
+  terminating_ = false;
+  note(exitReason(status));
+  if (shutting_down_) {
+    observer_.onIdle(*this);
+    return;
+  }
+  switch (after_exit_) {
+    case AfterExit::kStay:
+      return;
+    case AfterExit::kStartNow:
+      spawnChild();
+      return;
+    case AfterExit::kBackoff:
+      break;
+  }
+  std::string reason = !pending_reason_.empty() ? pending_reason_
+                       : !run_error_.empty()    ? run_error_
+                                                : exitReason(status);
+  if (ready_since_.has_value()) {
+    const auto ready_for = std::chrono::duration_cast<Milliseconds>(
+        context_.dispatcher.monotonicTime() - *ready_since_);
+    consecutive_failures_ = failuresAfterRun(spec_.backoff, consecutive_failures_, ready_for);
+  }
+  enterBackoff(reason);
+}
+
+void Forward::failChild(const std::string& reason) {
+  if (child_ == nullptr || terminating_) {
+    return;
+  }
+  pending_reason_ = reason;
+  recordError(reason);
+  note(absl::StrCat("killing the child: ", reason));
+  terminateChild(AfterExit::kBackoff);
+}
+
+void Forward::terminateChild(AfterExit after) {
+  after_exit_ = after;
+  if (!terminating_) {
+    terminating_ = true;
+    start_deadline_timer_->disable();
+    child_->terminate(context_.stop_grace);
+  }
+}
+
+void Forward::enterBackoff(const std::string& reason) {
+  recordError(reason);
+  const Milliseconds delay = restartDelay(spec_.backoff, consecutive_failures_, context_.random());
+  consecutive_failures_++;
+  retry_at_ = context_.dispatcher.monotonicTime() + delay;
+  retry_timer_->enable(delay);
+  setState(ForwardState::kBackoff, absl::StrCat(reason, "; retrying in ", formatDelay(delay)));
+}
+
+void Forward::enterFailed(const std::string& reason) {
+  recordError(reason);
+  setState(ForwardState::kFailed,
+           absl::StrCat(reason, "; fix it, then `pfctl restart ", spec_.name, "` or reload"));
+}
+
+void Forward::setState(ForwardState state, const std::string& reason) {
+  const ForwardState previous = state_;
+  if (previous == state) {
+    return;
+  }
+  state_ = state;
+  state_since_ = context_.dispatcher.systemTime();
+  state_since_monotonic_ = context_.dispatcher.monotonicTime();
+  if (state != ForwardState::kReady) {
+    ready_since_.reset();
+  }
+  const std::string text =
+      absl::StrCat(forwardStateName(previous), " -> ", forwardStateName(state), ": ", reason);
+  note(text);
+  switch (state) {
+    case ForwardState::kBackoff:
+    case ForwardState::kFailed:
+    case ForwardState::kUnhealthy:
+      spdlog::warn("{}: {}", spec_.name, text);
+      break;
+    default:
+      spdlog::info("{}: {}", spec_.name, text);
+  }
+  observer_.onStateChanged(*this, previous, reason);
+}
+
+void Forward::recordError(const std::string& reason) {
+  last_error_ = reason;
+  last_error_time_ = context_.dispatcher.systemTime();
+}
+
+void Forward::note(const std::string& text) {
+  LogLine line{
+      .time = context_.dispatcher.systemTime(), .source = LogLine::Source::kPfd, .text = text};
+  logs_.append(line);
+  observer_.onLogLine(*this, line);
+}
+
+void Forward::stopTimersAndProbes() {
+  start_deadline_timer_->disable();
+  port_check_timer_->disable();
+  for (auto& check : port_checks_) {
+    releaseLater(std::move(check));
+  }
+  port_checks_.clear();
+  if (probe_session_ != nullptr) {
+    releaseLater(std::move(probe_session_));
+  }
+}
+
+// Whatever is released here may be the object whose callback is running right now; destroying it
+// on the next turn of the loop keeps its stack frame valid.
+void Forward::releaseLater(std::unique_ptr<ProbeSession> session) {
+  context_.dispatcher.post([released = std::move(session)] {});
+}
+
+void Forward::releaseLater(process::ProcessPtr child) {
+  context_.dispatcher.post([released = std::move(child)] {});
+}
+
+void Forward::releaseLater(probe::ProbeHandlePtr handle) {
+  context_.dispatcher.post([released = std::move(handle)] {});
+}
+
+std::string Forward::exitReason(const process::ExitStatus& status) const {
+  const std::string program = spec_.isCommand() ? spec_.command.front() : spec_.kubectl;
+  if (status.term_signal != 0) {
+    return absl::StrCat(program, " was killed by signal ", status.term_signal);
+  }
+  if (status.exit_code == 0) {
+    return absl::StrCat(program, " exited with code 0 (a forward is not supposed to end)");
+  }
+  return absl::StrCat(program, " exited with code ", status.exit_code);
+}
+
+}  // namespace pfd::core

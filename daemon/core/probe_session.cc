@@ -1,0 +1,65 @@
+#include "daemon/core/probe_session.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace pfd::core {
+
+ProbeSession::ProbeSession(const ProbeSpec& spec, std::string address,
+                           event::Dispatcher& dispatcher, probe::Prober& prober,
+                           Milliseconds spread, Callbacks callbacks)
+    : spec_(spec),
+      address_(std::move(address)),
+      dispatcher_(dispatcher),
+      prober_(prober),
+      callbacks_(std::move(callbacks)),
+      timer_(dispatcher.createTimer([this] { runProbe(); })) {
+  timer_->enable(spec_.initial_delay + spread);
+}
+
+void ProbeSession::runProbe() {
+  // The handle is kept until the next probe replaces it: releasing it inside its own callback
+  // would destroy the prober's state while it is still on the stack.
+  in_flight_ = prober_.run(spec_, address_,
+                           [this](probe::ProbeResult result) { onResult(std::move(result)); });
+}
+
+void ProbeSession::onResult(probe::ProbeResult result) {
+  const bool previous_success = last_.has_value() && last_->result.success;
+  const bool changed = !last_.has_value() || previous_success != result.success;
+  ProbeStatus status = last_.value_or(ProbeStatus{});
+  if (result.success) {
+    status.consecutive_successes++;
+    status.consecutive_failures = 0;
+  } else {
+    status.consecutive_failures++;
+    status.consecutive_successes = 0;
+  }
+  status.result = std::move(result);
+  status.time = dispatcher_.systemTime();
+  last_ = status;
+
+  // The next period is armed before the callbacks: they may destroy this session.
+  timer_->enable(spec_.period);
+  if (callbacks_.on_result) {
+    callbacks_.on_result(status, changed);
+  }
+  if (status.result.success) {
+    unhealthy_reported_ = false;
+    if (status.consecutive_successes >= spec_.success_threshold && !ready_reported_) {
+      ready_reported_ = true;
+      callbacks_.on_ready();
+    }
+  } else if (status.consecutive_failures >= spec_.failure_threshold && !unhealthy_reported_) {
+    unhealthy_reported_ = true;
+    ready_reported_ = false;
+    callbacks_.on_unhealthy(probeFailureReason(status.result));
+  }
+}
+
+std::string probeFailureReason(const probe::ProbeResult& result) {
+  return absl::StrCat("readiness probe failed: ", result.message);
+}
+
+}  // namespace pfd::core

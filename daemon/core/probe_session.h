@@ -1,0 +1,60 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "daemon/core/forward_spec.h"
+#include "daemon/event/dispatcher.h"
+#include "daemon/probe/prober.h"
+
+namespace pfd::core {
+
+// The last probe result as status shows it.
+struct ProbeStatus {
+  probe::ProbeResult result;
+  event::SystemTime time;
+  int consecutive_successes = 0;
+  int consecutive_failures = 0;
+};
+
+// Runs one forward's readiness probe on a period and applies Kubernetes' thresholds:
+// successThreshold consecutive passes make it ready, failureThreshold consecutive failures make it
+// unhealthy. Lives as long as one child run; destroying it cancels the probe in flight.
+class ProbeSession {
+ public:
+  struct Callbacks {
+    std::function<void()> on_ready;                               // success threshold reached
+    std::function<void(const std::string& reason)> on_unhealthy;  // failure threshold reached
+    // Every result; `changed` is true when it differs (pass/fail) from the previous one, so the
+    // caller can log transitions instead of every period.
+    std::function<void(const ProbeStatus&, bool changed)> on_result;
+  };
+
+  // `spread` delays the first probe beyond initialDelay so that forwards started together do not
+  // probe in lock-step (the kubelet does the same after it restarts).
+  ProbeSession(const ProbeSpec& spec, std::string address, event::Dispatcher& dispatcher,
+               probe::Prober& prober, Milliseconds spread, Callbacks callbacks);
+
+  const std::optional<ProbeStatus>& last() const { return last_; }
+
+ private:
+  void runProbe();
+  void onResult(probe::ProbeResult result);
+
+  const ProbeSpec spec_;
+  const std::string address_;
+  event::Dispatcher& dispatcher_;
+  probe::Prober& prober_;
+  Callbacks callbacks_;
+  event::TimerPtr timer_;
+  probe::ProbeHandlePtr in_flight_;
+  std::optional<ProbeStatus> last_;
+  bool ready_reported_ = false;
+  bool unhealthy_reported_ = false;
+};
+
+// "readiness probe failed: HTTP 503 from /healthz".
+std::string probeFailureReason(const probe::ProbeResult& result);
+
+}  // namespace pfd::core

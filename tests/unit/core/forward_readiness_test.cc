@@ -1,0 +1,152 @@
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/unit/core/forward_test_base.h"
+
+namespace pfd::core {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class ForwardReadinessTest : public ForwardTestBase {
+ protected:
+  static ForwardSpec probedSpec(int success_threshold = 1, int failure_threshold = 3) {
+    ForwardSpec spec = kubectlSpec();
+    spec.readiness = ProbeSpec{.kind = ProbeSpec::Kind::kHttpGet,
+                               .port = 8080,
+                               .path = "/healthz",
+                               .initial_delay = milliseconds(0),
+                               .period = seconds(10),
+                               .timeout = seconds(1),
+                               .success_threshold = success_threshold,
+                               .failure_threshold = failure_threshold};
+    return spec;
+  }
+
+  std::unique_ptr<Forward> readyToProbe(const ForwardSpec& spec) {
+    auto forward = makeForward(spec);
+    forward->activate();
+    printForwarding(*launcher_.last(), spec);
+    return forward;
+  }
+};
+
+TEST_F(ForwardReadinessTest, ReadyOnlyAfterTheProbePassesSuccessThresholdTimes) {
+  auto forward = readyToProbe(probedSpec(/*success_threshold=*/2));
+  EXPECT_EQ(forward->state(), ForwardState::kStarting);
+  dispatcher_.advance(milliseconds(0));
+  ASSERT_EQ(prober_.pending().size(), 1u);
+  EXPECT_EQ(prober_.pending()[0]->address, "127.0.0.1");
+  EXPECT_EQ(prober_.pending()[0]->spec.path, "/healthz");
+  prober_.completeAll(testing::probeSuccess());
+  EXPECT_EQ(forward->state(), ForwardState::kStarting);
+  dispatcher_.advance(seconds(10));
+  prober_.completeAll(testing::probeSuccess());
+  EXPECT_EQ(forward->state(), ForwardState::kReady);
+  ASSERT_TRUE(forward->probeStatus().has_value());
+  EXPECT_EQ(forward->probeStatus()->consecutive_successes, 2);
+  EXPECT_EQ(forward->probeStatus()->result.message, "HTTP 200");
+}
+
+TEST_F(ForwardReadinessTest, FailureThresholdMakesItUnhealthyAndRestartsWithBackoff) {
+  auto forward = readyToProbe(probedSpec());
+  dispatcher_.advance(milliseconds(0));
+  prober_.completeAll(testing::probeSuccess());
+  ASSERT_EQ(forward->state(), ForwardState::kReady);
+  for (int i = 0; i < 2; ++i) {
+    dispatcher_.advance(seconds(10));
+    prober_.completeAll(testing::probeFailure("HTTP 503 from /healthz"));
+    EXPECT_EQ(forward->state(), ForwardState::kReady) << "failure " << i + 1 << " of 3";
+  }
+  dispatcher_.advance(seconds(10));
+  prober_.completeAll(testing::probeFailure("HTTP 503 from /healthz"));
+  EXPECT_EQ(forward->state(), ForwardState::kUnhealthy);
+  EXPECT_EQ(launcher_.last()->terminate_calls, 1);
+  dispatcher_.runPosted();
+  EXPECT_EQ(forward->state(), ForwardState::kBackoff);
+  EXPECT_EQ(forward->lastError(), "readiness probe failed: HTTP 503 from /healthz");
+  EXPECT_THAT(observer_.states(), ElementsAre(ForwardState::kStarting, ForwardState::kReady,
+                                              ForwardState::kUnhealthy, ForwardState::kBackoff));
+}
+
+TEST_F(ForwardReadinessTest, ASuccessInBetweenResetsTheFailureCount) {
+  auto forward = readyToProbe(probedSpec());
+  dispatcher_.advance(milliseconds(0));
+  prober_.completeAll(testing::probeSuccess());
+  for (const bool success : {false, false, true, false, false}) {
+    dispatcher_.advance(seconds(10));
+    prober_.completeAll(success ? testing::probeSuccess() : testing::probeFailure());
+  }
+  EXPECT_EQ(forward->state(), ForwardState::kReady);
+}
+
+TEST_F(ForwardReadinessTest, ProbeTransitionsAreLoggedOncePerChange) {
+  auto forward = readyToProbe(probedSpec(1, 100));
+  dispatcher_.advance(milliseconds(0));
+  prober_.completeAll(testing::probeSuccess());
+  for (int i = 0; i < 5; ++i) {
+    dispatcher_.advance(seconds(10));
+    prober_.completeAll(testing::probeFailure("timeout after 1s"));
+  }
+  int failed_notes = 0;
+  for (const LogLine& line : forward->logs().tail(0)) {
+    failed_notes += line.text.find("readiness probe failed") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(failed_notes, 1);
+  EXPECT_EQ(forward->probeStatus()->consecutive_failures, 5);
+}
+
+TEST_F(ForwardReadinessTest, InitialDelayIsHonoured) {
+  ForwardSpec spec = probedSpec();
+  spec.readiness->initial_delay = seconds(5);
+  auto forward = readyToProbe(spec);
+  dispatcher_.advance(milliseconds(4999));
+  EXPECT_TRUE(prober_.pending().empty());
+  dispatcher_.advance(milliseconds(1));
+  EXPECT_EQ(prober_.pending().size(), 1u);
+}
+
+TEST_F(ForwardReadinessTest, FirstProbeIsSpreadOverThePeriodButNotAfterARestart) {
+  random_ = 0.5;
+  ForwardSpec spec = probedSpec();
+  spec.backoff.jitter = 0;
+  auto forward = readyToProbe(spec);
+  dispatcher_.advance(milliseconds(4999));
+  EXPECT_TRUE(prober_.pending().empty());
+  dispatcher_.advance(milliseconds(1));
+  EXPECT_EQ(prober_.pending().size(), 1u) << "first probe at half the 10s period";
+  prober_.completeAll(testing::probeSuccess());
+
+  forward->restart();
+  dispatcher_.runPosted();
+  printForwarding(*launcher_.last(), spec);
+  dispatcher_.advance(milliseconds(0));
+  EXPECT_EQ(prober_.pending().size(), 1u) << "a restarted child is probed at once";
+}
+
+TEST_F(ForwardReadinessTest, ProbeInFlightIsCancelledWhenTheChildDies) {
+  auto forward = readyToProbe(probedSpec());
+  dispatcher_.advance(milliseconds(0));
+  ASSERT_EQ(prober_.pending().size(), 1u);
+  auto in_flight = prober_.pending()[0];
+  launcher_.last()->exit(1);
+  dispatcher_.runPosted();
+  EXPECT_TRUE(in_flight->cancelled);
+  EXPECT_EQ(forward->state(), ForwardState::kBackoff);
+}
+
+TEST_F(ForwardReadinessTest, FailingBeforeEverReadyAlsoRestarts) {
+  auto forward = readyToProbe(probedSpec(1, 2));
+  for (int i = 0; i < 2; ++i) {
+    dispatcher_.advance(i == 0 ? milliseconds(0) : seconds(10));
+    prober_.completeAll(testing::probeFailure("connection refused on 127.0.0.1:8080"));
+  }
+  dispatcher_.runPosted();
+  EXPECT_EQ(forward->state(), ForwardState::kBackoff);
+  EXPECT_THAT(forward->lastError(), HasSubstr("connection refused"));
+}
+
+}  // namespace
+}  // namespace pfd::core

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/core/forward.h"
+#include "gtest/gtest.h"
+#include "tests/fakes/fake_prober.h"
+#include "tests/fakes/fake_process_launcher.h"
+#include "tests/fakes/simulated_dispatcher.h"
+
+namespace pfd::core {
+
+struct Transition {
+  std::string name;
+  ForwardState from;
+  ForwardState to;
+  std::string reason;
+};
+
+class RecordingObserver : public ForwardObserver {
+ public:
+  void onStateChanged(const Forward& forward, ForwardState previous,
+                      const std::string& reason) override {
+    transitions.push_back({forward.name(), previous, forward.state(), reason});
+  }
+  void onLogLine(const Forward&, const LogLine& line) override { lines.push_back(line); }
+  void onIdle(Forward&) override { idle_calls++; }
+
+  std::vector<ForwardState> states() const {
+    std::vector<ForwardState> result;
+    for (const Transition& t : transitions) {
+      result.push_back(t.to);
+    }
+    return result;
+  }
+
+  std::vector<Transition> transitions;
+  std::vector<LogLine> lines;
+  int idle_calls = 0;
+};
+
+// A forward driven by a simulated clock, fake children and fake probes.
+class ForwardTestBase : public ::testing::Test {
+ protected:
+  static ForwardSpec kubectlSpec() {
+    ForwardSpec spec{.name = "web", .target = "deployment/web", .ports = {{8080, "8000"}}};
+    spec.backoff.jitter = 0;  // exact delays; jitter has its own tests
+    spec.start_timeout = std::chrono::seconds(30);
+    return spec;
+  }
+
+  std::unique_ptr<Forward> makeForward(ForwardSpec spec) {
+    return std::make_unique<Forward>(std::move(spec), context_, observer_);
+  }
+
+  // The running child prints kubectl's ready line for every port of `spec`.
+  static void printForwarding(testing::FakeChild& child, const ForwardSpec& spec) {
+    for (const PortSpec& port : spec.ports) {
+      child.print("Forwarding from 127.0.0.1:" + std::to_string(port.local) + " -> " +
+                  (port.remote.empty() ? std::to_string(port.local) : port.remote));
+    }
+  }
+
+  testing::SimulatedDispatcher dispatcher_;
+  testing::FakeProcessLauncher launcher_{dispatcher_};
+  testing::FakeProber prober_;
+  double random_ = 0.0;
+  ForwardContext context_{
+      .dispatcher = dispatcher_,
+      .launcher = launcher_,
+      .prober = prober_,
+      .random = [this] { return random_; },
+      .describe_port_owner = [](const std::string&,
+                                uint16_t) { return std::string("pid 4242 (python3)"); }};
+  RecordingObserver observer_;
+};
+
+}  // namespace pfd::core

@@ -1,0 +1,129 @@
+#include "daemon/core/kubectl_output.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace pfd::core {
+namespace {
+
+using ::testing::HasSubstr;
+using Kind = KubectlLine::Kind;
+
+TEST(KubectlOutputTest, ForwardingLinesNameTheLocalPort) {
+  KubectlLine v4 = classifyKubectlLine("Forwarding from 127.0.0.1:8080 -> 8000");
+  EXPECT_EQ(v4.kind, Kind::kForwarding);
+  EXPECT_EQ(v4.local_port, 8080);
+  KubectlLine v6 = classifyKubectlLine("Forwarding from [::1]:9090 -> 9090");
+  EXPECT_EQ(v6.kind, Kind::kForwarding);
+  EXPECT_EQ(v6.local_port, 9090);
+}
+
+TEST(KubectlOutputTest, HandlingConnectionIsAConnectionNotAnError) {
+  KubectlLine line = classifyKubectlLine("Handling connection for 8080");
+  EXPECT_EQ(line.kind, Kind::kConnection);
+  EXPECT_EQ(line.local_port, 8080);
+}
+
+TEST(KubectlOutputTest, WrappedUnhandledErrorOfNewKubectlBreaksTheForward) {
+  KubectlLine line = classifyKubectlLine(
+      "E1124 19:41:29.123456   12345 portforward.go:424] \"Unhandled Error\" err=\"an error "
+      "occurred forwarding 8080 -> 8000: error forwarding port 8000 to pod web-7d9f-abcde, uid : "
+      "failed to execute portforward in network namespace \\\"/var/run/netns/cni-1\\\": failed to "
+      "connect to localhost:8000 inside namespace, IPv4: dial tcp4 127.0.0.1:8000: connect: "
+      "connection refused \"");
+  EXPECT_EQ(line.kind, Kind::kBroken);
+  EXPECT_TRUE(line.app_refused);
+  EXPECT_EQ(line.pod, "web-7d9f-abcde");
+  EXPECT_EQ(line.reason,
+            "app not listening on port 8000 in pod web-7d9f-abcde (connection refused inside the "
+            "pod)");
+}
+
+TEST(KubectlOutputTest, BareErrorOfOldKubectlBreaksTheForward) {
+  KubectlLine line = classifyKubectlLine(
+      "E1124 19:41:29.123456   12345 portforward.go:409] an error occurred forwarding 8080 -> "
+      "8000: error forwarding port 8000 to pod web-1, uid : exit status 1: 2024/11/24 socat[7] E "
+      "connect(5, AF=2 127.0.0.1:8000, 16): Connection refused");
+  EXPECT_EQ(line.kind, Kind::kBroken);
+  EXPECT_TRUE(line.app_refused);
+  EXPECT_EQ(line.pod, "web-1");
+}
+
+TEST(KubectlOutputTest, LostConnectionToPodBreaksTheForward) {
+  KubectlLine line = classifyKubectlLine("error: lost connection to pod");
+  EXPECT_EQ(line.kind, Kind::kBroken);
+  EXPECT_EQ(line.reason, "lost connection to pod");
+}
+
+TEST(KubectlOutputTest, StreamCreationErrorsBreakTheForward) {
+  EXPECT_EQ(classifyKubectlLine("E1124 10:00:00.000000 1 portforward.go:394] error creating error "
+                                "stream for port 8080 -> 8000: Timeout occurred")
+                .kind,
+            Kind::kBroken);
+  EXPECT_EQ(classifyKubectlLine("E1124 10:00:00.000000 1 portforward.go:394] \"Unhandled Error\" "
+                                "err=\"error creating forwarding stream for port 8080 -> 8000: "
+                                "Timeout occurred\"")
+                .kind,
+            Kind::kBroken);
+}
+
+TEST(KubectlOutputTest, PodGoneIsReportedAsSuch) {
+  KubectlLine line = classifyKubectlLine(
+      "E1124 19:41:29.123456 1 portforward.go:424] \"Unhandled Error\" err=\"an error occurred "
+      "forwarding 8080 -> 8000: error forwarding port 8000 to pod web-1, uid : No such container: "
+      "abc\"");
+  EXPECT_EQ(line.kind, Kind::kBroken);
+  EXPECT_THAT(line.reason, HasSubstr("pod web-1 is gone"));
+}
+
+TEST(KubectlOutputTest, LocalPortInUseIsRecognised) {
+  KubectlLine line = classifyKubectlLine(
+      "Unable to listen on port 8080: Listeners failed to create with the following errors: "
+      "[unable to create listener: Error listen tcp4 127.0.0.1:8080: bind: address already in "
+      "use]");
+  EXPECT_EQ(line.kind, Kind::kBroken);
+  EXPECT_TRUE(line.port_in_use);
+  EXPECT_EQ(line.local_port, 8080);
+  EXPECT_EQ(line.reason, "local port 8080 is already in use");
+}
+
+TEST(KubectlOutputTest, ServerErrorsKeepTheirKindAndMessage) {
+  KubectlLine line =
+      classifyKubectlLine("Error from server (NotFound): deployments.apps \"web\" not found");
+  EXPECT_EQ(line.kind, Kind::kError);
+  EXPECT_EQ(line.reason, "NotFound: deployments.apps \"web\" not found");
+}
+
+TEST(KubectlOutputTest, UnreachableApiServerSaysSo) {
+  KubectlLine refused = classifyKubectlLine(
+      "The connection to the server 127.0.0.1:6443 was refused - did you specify the right host "
+      "or port?");
+  EXPECT_EQ(refused.kind, Kind::kError);
+  EXPECT_THAT(refused.reason, HasSubstr("API server unreachable"));
+  KubectlLine timeout = classifyKubectlLine(
+      "Unable to connect to the server: net/http: request canceled (Client.Timeout exceeded while "
+      "awaiting headers)");
+  EXPECT_THAT(timeout.reason, HasSubstr("API server unreachable"));
+}
+
+TEST(KubectlOutputTest, PlainErrorLinesLoseTheirPrefix) {
+  KubectlLine line = classifyKubectlLine("error: context \"nope\" does not exist");
+  EXPECT_EQ(line.kind, Kind::kError);
+  EXPECT_EQ(line.reason, "context \"nope\" does not exist");
+}
+
+TEST(KubectlOutputTest, OrdinaryLinesAreIgnored) {
+  EXPECT_EQ(classifyKubectlLine("").kind, Kind::kOther);
+  EXPECT_EQ(classifyKubectlLine("some chatter").kind, Kind::kOther);
+  EXPECT_EQ(classifyKubectlLine("I1124 10:00:00.000000 1 x.go:1] informational").kind,
+            Kind::kOther);
+}
+
+TEST(KubectlOutputTest, KlogHeaderIsStripped) {
+  EXPECT_EQ(kubectlMessage("W1124 19:41:29.123456   12345 loader.go:222] config warning"),
+            "config warning");
+  EXPECT_EQ(kubectlMessage("plain"), "plain");
+}
+
+}  // namespace
+}  // namespace pfd::core
