@@ -2,7 +2,7 @@
 # and pfd_warnings (warnings, errors in dev and CI).
 add_library(pfd_settings INTERFACE)
 target_compile_features(pfd_settings INTERFACE cxx_std_20)
-target_include_directories(pfd_settings INTERFACE ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
+target_include_directories(pfd_settings INTERFACE ${PROJECT_SOURCE_DIR})
 target_compile_definitions(pfd_settings INTERFACE PFD_VERSION="${PROJECT_VERSION}")
 
 if(PFD_SANITIZE AND PFD_TSAN)

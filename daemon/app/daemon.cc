@@ -1,0 +1,179 @@
+#include "daemon/app/daemon.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "daemon/app/port_owner.h"
+#include "daemon/config/config_loader.h"
+#include "daemon/rpc/proto_convert.h"
+#include "spdlog/spdlog.h"
+
+namespace pfd::app {
+
+absl::StatusOr<std::unique_ptr<Daemon>> Daemon::create(DaemonOptions options) {
+  // The config is read first: a bad one must stop pfd before it touches the socket of another.
+  auto config = config::loadConfigFile(options.config_path);
+  if (!config.ok()) {
+    return config.status();
+  }
+  std::unique_ptr<Daemon> daemon(new Daemon(std::move(options)));
+  if (absl::Status status = daemon->init(std::move(*config)); !status.ok()) {
+    return status;
+  }
+  return daemon;
+}
+
+absl::Status Daemon::init(config::Config config) {
+  config_ = std::move(config);
+  auto lock = InstanceLock::acquire(options_.socket_path);
+  if (!lock.ok()) {
+    return lock.status();
+  }
+  lock_ = std::move(*lock);
+
+  auto dispatcher = event::LibuvDispatcher::create();
+  if (!dispatcher.ok()) {
+    return dispatcher.status();
+  }
+  dispatcher_ = std::move(*dispatcher);
+  started_ = dispatcher_->systemTime();
+  config_loaded_at_ = started_;
+  auto launcher = process::LibuvProcessLauncher::create(dispatcher_->loop());
+  if (!launcher.ok()) {
+    return launcher.status();
+  }
+  launcher_ = std::move(*launcher);
+  prober_ = probe::ProberSet::createForLoop(dispatcher_->loop(), *launcher_);
+
+  auto random = std::make_shared<std::mt19937_64>(std::random_device{}());
+  forward_context_ = std::make_unique<core::ForwardContext>(core::ForwardContext{
+      .dispatcher = *dispatcher_,
+      .launcher = *launcher_,
+      .prober = *prober_,
+      .random = [random] { return std::uniform_real_distribution<double>(0.0, 1.0)(*random); },
+      .describe_port_owner = [](const std::string&,
+                                uint16_t port) { return describeLocalPortOwner(port); },
+      .stop_grace = options_.stop_grace});
+  supervisor_ = std::make_unique<core::Supervisor>(*forward_context_);
+
+  v1::GetVersionResponse version;
+  version.set_version(PFD_VERSION);
+  version.set_pid(getpid());
+  version.set_config_path(options_.config_path);
+  version.set_socket_path(options_.socket_path);
+  rpc::toTimestamp(started_, version.mutable_started());
+  service_ = std::make_unique<rpc::ControlService>(
+      *dispatcher_,
+      rpc::ControlBackend{.supervisor = *supervisor_,
+                          .reload = [this] { return reload(); },
+                          .config_status = [this](v1::ConfigStatus* s) { fillConfigStatus(s); },
+                          .version = version});
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix:" + options_.socket_path, grpc::InsecureServerCredentials());
+  builder.RegisterService(service_.get());
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot serve the control socket ", options_.socket_path,
+                     " (see the gRPC message above); choose another --socket"));
+  }
+  // The directory is already private; the socket is made so too, for defence in depth.
+  chmod(options_.socket_path.c_str(), 0600);
+
+  auto signals = event::LibuvSignalWatcher::create(
+      dispatcher_->loop(), event::LibuvSignalWatcher::daemonSignals(),
+      [this](int signal_number) { onSignal(signal_number); });
+  if (!signals.ok()) {
+    return signals.status();
+  }
+  signals_ = std::move(*signals);
+  return absl::OkStatus();
+}
+
+Daemon::~Daemon() {
+  if (server_shutdown_.joinable()) {
+    server_shutdown_.join();
+  }
+  if (server_ != nullptr) {
+    server_->Shutdown(std::chrono::system_clock::now());
+  }
+  // Children and handles go before the loop that owns their handles.
+  signals_.reset();
+  server_.reset();
+  service_.reset();
+  supervisor_.reset();
+  forward_context_.reset();
+  prober_.reset();
+  launcher_.reset();
+  dispatcher_.reset();
+}
+
+void Daemon::run() {
+  dispatcher_->post([this] {
+    core::ReconcileResult result = supervisor_->reconcile(config_.forwards);
+    spdlog::info("pfd {} serving {} on {} with {} forwards from {}", PFD_VERSION, "pfd.v1.Control",
+                 options_.socket_path, result.added.size(), options_.config_path);
+  });
+  dispatcher_->run();
+}
+
+void Daemon::onSignal(int signal_number) {
+  if (signal_number == SIGHUP) {
+    spdlog::info("SIGHUP: reloading {}", options_.config_path);
+    auto result = reload();
+    (void)result;  // reload() logs both outcomes
+    return;
+  }
+  spdlog::info("signal {}: stopping every forward", signal_number);
+  beginShutdown();
+}
+
+void Daemon::beginShutdown() {
+  if (shutting_down_) {
+    return;
+  }
+  shutting_down_ = true;
+  service_->finishStreams();
+  supervisor_->shutdown([this] {
+    spdlog::info("every child has exited; closing the control socket");
+    // Server::Shutdown waits for calls in flight, which need the loop to finish: it runs on its
+    // own thread while the loop keeps turning, and the loop exits once it returns.
+    server_shutdown_ = std::thread([this] {
+      server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+      dispatcher_->post([this] { dispatcher_->exit(); });
+    });
+  });
+}
+
+absl::StatusOr<core::ReconcileResult> Daemon::reload() {
+  auto config = config::loadConfigFile(options_.config_path);
+  if (!config.ok()) {
+    config_error_ = std::string(config.status().message());
+    spdlog::error("reload failed, the running forwards are unchanged: {}", config_error_);
+    return config.status();
+  }
+  config_error_.clear();
+  config_ = std::move(*config);
+  config_loaded_at_ = dispatcher_->systemTime();
+  core::ReconcileResult result = supervisor_->reconcile(config_.forwards);
+  spdlog::info("reloaded {}: added [{}], changed [{}], removed [{}], {} unchanged",
+               options_.config_path, absl::StrJoin(result.added, ", "),
+               absl::StrJoin(result.changed, ", "), absl::StrJoin(result.removed, ", "),
+               result.unchanged.size());
+  return result;
+}
+
+void Daemon::fillConfigStatus(v1::ConfigStatus* status) const {
+  status->set_path(options_.config_path);
+  rpc::toTimestamp(config_loaded_at_, status->mutable_loaded_at());
+  status->set_stale(!config_error_.empty());
+  status->set_error(config_error_);
+}
+
+}  // namespace pfd::app

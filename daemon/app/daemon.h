@@ -1,0 +1,65 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "daemon/app/instance_lock.h"
+#include "daemon/config/config.h"
+#include "daemon/core/supervisor.h"
+#include "daemon/event/libuv_dispatcher.h"
+#include "daemon/event/libuv_signal_watcher.h"
+#include "daemon/probe/prober_set.h"
+#include "daemon/process/libuv_process_launcher.h"
+#include "daemon/rpc/control_service.h"
+#include "grpcpp/grpcpp.h"
+
+namespace pfd::app {
+
+struct DaemonOptions {
+  std::string config_path;
+  std::string socket_path;
+  std::chrono::milliseconds stop_grace{3000};
+};
+
+// The wiring of one pfd: loop, launcher, probers, supervisor, control socket, signals. Built by
+// create(), which fails (and starts nothing) on a bad config, a second instance or a bad socket.
+class Daemon {
+ public:
+  static absl::StatusOr<std::unique_ptr<Daemon>> create(DaemonOptions options);
+  ~Daemon();
+
+  // Starts the forwards and serves until SIGTERM/SIGINT; every child has exited when it returns.
+  void run();
+
+ private:
+  explicit Daemon(DaemonOptions options) : options_(std::move(options)) {}
+  absl::Status init(config::Config config);
+  void onSignal(int signal_number);
+  absl::StatusOr<core::ReconcileResult> reload();
+  void fillConfigStatus(v1::ConfigStatus* status) const;
+  void beginShutdown();
+
+  DaemonOptions options_;
+  config::Config config_;
+  event::SystemTime config_loaded_at_;
+  std::string config_error_;  // why the file on disk is not the running config; "" when it is
+
+  InstanceLockPtr lock_;
+  event::LibuvDispatcherPtr dispatcher_;
+  process::LibuvProcessLauncherPtr launcher_;
+  std::unique_ptr<probe::ProberSet> prober_;
+  std::unique_ptr<core::ForwardContext> forward_context_;
+  std::unique_ptr<core::Supervisor> supervisor_;
+  std::unique_ptr<rpc::ControlService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  event::LibuvSignalWatcherPtr signals_;
+  std::thread server_shutdown_;
+  bool shutting_down_ = false;
+  event::SystemTime started_;
+};
+
+}  // namespace pfd::app

@@ -1,0 +1,114 @@
+#include "daemon/rpc/proto_convert.h"
+
+namespace pfd::rpc {
+namespace {
+
+const char* probeKindName(core::ProbeSpec::Kind kind) {
+  switch (kind) {
+    case core::ProbeSpec::Kind::kHttpGet:
+      return "httpGet";
+    case core::ProbeSpec::Kind::kTcpSocket:
+      return "tcpSocket";
+    case core::ProbeSpec::Kind::kExec:
+      return "exec";
+  }
+  return "";
+}
+
+const char* sourceName(core::LogLine::Source source) {
+  switch (source) {
+    case core::LogLine::Source::kStdout:
+      return "stdout";
+    case core::LogLine::Source::kStderr:
+      return "stderr";
+    case core::LogLine::Source::kPfd:
+      return "pfd";
+  }
+  return "";
+}
+
+}  // namespace
+
+void toTimestamp(event::SystemTime time, google::protobuf::Timestamp* out) {
+  const auto since_epoch =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
+  out->set_seconds(since_epoch / 1000000000);
+  out->set_nanos(static_cast<int32_t>(since_epoch % 1000000000));
+}
+
+void toDuration(std::chrono::nanoseconds duration, google::protobuf::Duration* out) {
+  out->set_seconds(duration.count() / 1000000000);
+  out->set_nanos(static_cast<int32_t>(duration.count() % 1000000000));
+}
+
+v1::ForwardState toProto(core::ForwardState state) {
+  switch (state) {
+    case core::ForwardState::kStarting:
+      return v1::FORWARD_STATE_STARTING;
+    case core::ForwardState::kReady:
+      return v1::FORWARD_STATE_READY;
+    case core::ForwardState::kUnhealthy:
+      return v1::FORWARD_STATE_UNHEALTHY;
+    case core::ForwardState::kBackoff:
+      return v1::FORWARD_STATE_BACKOFF;
+    case core::ForwardState::kStopped:
+      return v1::FORWARD_STATE_STOPPED;
+    case core::ForwardState::kFailed:
+      return v1::FORWARD_STATE_FAILED;
+  }
+  return v1::FORWARD_STATE_UNSPECIFIED;
+}
+
+void toProto(const core::Forward& forward, event::MonotonicTime now, v1::Forward* out) {
+  const core::ForwardSpec& spec = forward.spec();
+  out->set_name(spec.name);
+  out->set_target(spec.target);
+  for (const std::string& word : spec.command) {
+    out->add_command(word);
+  }
+  if (!spec.isCommand()) {
+    out->set_namespace_(spec.namespace_name);
+    out->set_context(spec.context);
+  }
+  for (const core::PortSpec& port : spec.ports) {
+    v1::PortMapping* mapping = out->add_ports();
+    mapping->set_local_port(port.local);
+    mapping->set_remote_port(port.remote.empty() ? std::to_string(port.local) : port.remote);
+  }
+  out->set_state(toProto(forward.state()));
+  out->set_pid(forward.pid());
+  out->set_pod(forward.pod());
+  out->set_restarts(static_cast<uint32_t>(forward.restarts()));
+  toTimestamp(forward.stateSince(), out->mutable_state_since());
+  toDuration(now - forward.stateSinceMonotonic(), out->mutable_time_in_state());
+  out->set_last_error(forward.lastError());
+  if (forward.lastErrorTime().has_value()) {
+    toTimestamp(*forward.lastErrorTime(), out->mutable_last_error_time());
+  }
+  if (auto retry = forward.nextRetry(); retry.has_value()) {
+    toTimestamp(*retry, out->mutable_next_retry_time());
+  }
+  out->set_enabled(spec.enabled);
+  out->set_address(spec.address);
+  if (spec.readiness.has_value()) {
+    v1::ProbeStatus* probe = out->mutable_readiness();
+    probe->set_kind(probeKindName(spec.readiness->kind));
+    if (const auto& status = forward.probeStatus(); status.has_value()) {
+      probe->set_success(status->result.success);
+      probe->set_message(status->result.message);
+      toDuration(status->result.latency, probe->mutable_latency());
+      toTimestamp(status->time, probe->mutable_time());
+      probe->set_consecutive_successes(static_cast<uint32_t>(status->consecutive_successes));
+      probe->set_consecutive_failures(static_cast<uint32_t>(status->consecutive_failures));
+    }
+  }
+}
+
+void toProto(const core::LogLine& line, const std::string& forward_name, v1::LogLine* out) {
+  out->set_name(forward_name);
+  toTimestamp(line.time, out->mutable_time());
+  out->set_stream(sourceName(line.source));
+  out->set_text(line.text);
+}
+
+}  // namespace pfd::rpc

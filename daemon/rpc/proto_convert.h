@@ -1,0 +1,18 @@
+#pragma once
+
+#include "daemon/core/forward.h"
+#include "daemon/event/dispatcher.h"
+#include "google/protobuf/duration.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "pfd/v1/control.pb.h"
+
+namespace pfd::rpc {
+
+// Core state to its wire form. `now` makes time_in_state consistent across one response.
+void toProto(const core::Forward& forward, event::MonotonicTime now, v1::Forward* out);
+v1::ForwardState toProto(core::ForwardState state);
+void toProto(const core::LogLine& line, const std::string& forward_name, v1::LogLine* out);
+void toTimestamp(event::SystemTime time, google::protobuf::Timestamp* out);
+void toDuration(std::chrono::nanoseconds duration, google::protobuf::Duration* out);
+
+}  // namespace pfd::rpc
