@@ -57,15 +57,16 @@ absl::Status ensurePrivateDirectory(const std::string& dir) {
   }
   struct stat info {};
   if (lstat(dir.c_str(), &info) != 0) {
-    return absl::PermissionDeniedError(absl::StrCat("cannot stat ", dir, ": ", std::strerror(errno)));
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot stat ", dir, ": ", std::strerror(errno)));
   }
   if (!S_ISDIR(info.st_mode)) {
     return absl::FailedPreconditionError(absl::StrCat(dir, " is not a directory"));
   }
   if (info.st_uid != getuid()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        dir, " belongs to uid ", info.st_uid, ", not to you (uid ", getuid(),
-        "); pick another path with --socket or PFD_SOCKET"));
+    return absl::PermissionDeniedError(
+        absl::StrCat(dir, " belongs to uid ", info.st_uid, ", not to you (uid ", getuid(),
+                     "); pick another path with --socket or PFD_SOCKET"));
   }
   if ((info.st_mode & 0777) != 0700 && chmod(dir.c_str(), 0700) != 0) {
     return absl::PermissionDeniedError(

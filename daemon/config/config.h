@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "daemon/core/forward_spec.h"
+
+namespace pfd::config {
+
+// A loaded config file: the desired forwards, in file order, with `defaults:` applied.
+struct Config {
+  std::string path;                         // the file it came from
+  std::vector<core::ForwardSpec> forwards;  // defaults applied, in file order
+  bool reload_on_change = true;             // top-level `reloadOnChange:` (watch the file)
+
+  bool operator==(const Config&) const = default;
+};
+
+}  // namespace pfd::config

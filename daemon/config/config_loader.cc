@@ -1,0 +1,169 @@
+#include "daemon/config/config_loader.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "daemon/config/diagnostics.h"
+#include "daemon/config/forward_defaults.h"
+#include "daemon/config/forward_list_checks.h"
+#include "daemon/config/forward_parser.h"
+#include "daemon/config/key_schema.h"
+#include "daemon/config/mapping_reader.h"
+#include "daemon/config/status_macros.h"
+#include "yaml-cpp/yaml.h"
+
+namespace pfd::config {
+namespace {
+
+// A config file lists a handful of forwards; anything this large is the wrong file.
+constexpr off_t kMaxConfigBytes = 1 << 20;
+
+constexpr absl::string_view kStartHint =
+    "write a mapping with a forwards: list (config/example.yaml is a commented example)";
+
+// Tabs are the most common cause of a baffling yaml-cpp message ("illegal block entry").
+bool indentedWithTab(std::string_view yaml, const YAML::Mark& mark) {
+  if (mark.is_null()) {
+    return false;
+  }
+  size_t start = 0;
+  for (int line = 0; line < mark.line && start != std::string_view::npos; ++line) {
+    start = yaml.find('\n', start);
+    start = start == std::string_view::npos ? start : start + 1;
+  }
+  if (start == std::string_view::npos) {
+    return false;
+  }
+  size_t indent_end = yaml.find_first_not_of(" \t", start);
+  std::string_view indent = yaml.substr(
+      start, indent_end == std::string_view::npos ? std::string_view::npos : indent_end - start);
+  return indent.find('\t') != std::string_view::npos;
+}
+
+// yaml-cpp reports syntax errors (and a few others) by throwing; this is where they become a
+// Status with the position yaml-cpp found.
+absl::StatusOr<YAML::Node> loadDocument(std::string_view yaml, const Diagnostics& diagnostics) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(yaml));
+  } catch (const YAML::Exception& error) {
+    return diagnostics.error(error.mark, "",
+                             absl::StrCat("invalid YAML: ", error.msg, "; ",
+                                          indentedWithTab(yaml, error.mark)
+                                              ? "indent with spaces: YAML does not allow tabs"
+                                              : "check the indentation, colons and quotes here"));
+  }
+  if (documents.size() > 1) {
+    return diagnostics.error(documents[1].Mark(), "",
+                             "a second YAML document starts here; pfd reads a single document, "
+                             "so remove the \"---\" line and merge the two");
+  }
+  if (documents.empty() || documents.front().IsNull()) {
+    return diagnostics.error(YAML::Mark::null_mark(), "",
+                             absl::StrCat("the file is empty; ", kStartHint));
+  }
+  return documents.front();
+}
+
+absl::StatusOr<Config> parseDocument(const YAML::Node& root, const Diagnostics& diagnostics) {
+  if (!root.IsMap()) {
+    return diagnostics.error(root, "",
+                             absl::StrCat("the top level is not a mapping; ", kStartHint));
+  }
+  PFD_ASSIGN_OR_RETURN(MappingReader top,
+                       MappingReader::open(root, topLevelShape(), "", diagnostics));
+  Config config;
+  config.path = diagnostics.file();
+  PFD_RETURN_IF_ERROR(top.readBool("reloadOnChange", config.reload_on_change));
+
+  ForwardDefaults defaults;
+  // An empty `defaults:` (every line commented out) is harmless.
+  if (top.has("defaults") && !top.value("defaults").IsNull()) {
+    PFD_ASSIGN_OR_RETURN(MappingReader defaults_reader, top.mapping("defaults"));
+    PFD_ASSIGN_OR_RETURN(defaults, parseDefaults(defaults_reader));
+  }
+
+  if (!top.has("forwards")) {
+    return top.missing("forwards",
+                       "add a forwards: list with one entry per port-forward (forwards: [] for "
+                       "none)");
+  }
+  PFD_ASSIGN_OR_RETURN(std::vector<MappingReader> entries, top.mappingList("forwards"));
+  std::vector<ParsedForward> forwards;
+  for (const MappingReader& entry : entries) {
+    PFD_ASSIGN_OR_RETURN(ParsedForward forward, parseForward(entry, defaults, diagnostics));
+    PFD_RETURN_IF_ERROR(checkAgainstEarlier(forwards, forward, diagnostics));
+    forwards.push_back(std::move(forward));
+  }
+  for (ParsedForward& forward : forwards) {
+    config.forwards.push_back(std::move(forward.spec));
+  }
+  return config;
+}
+
+}  // namespace
+
+absl::StatusOr<Config> parseConfig(std::string_view yaml, std::string_view path_for_messages) {
+  Diagnostics diagnostics(absl::string_view(path_for_messages.data(), path_for_messages.size()));
+  PFD_ASSIGN_OR_RETURN(YAML::Node root, loadDocument(yaml, diagnostics));
+  try {
+    return parseDocument(root, diagnostics);
+  } catch (const YAML::Exception& error) {
+    // The walk only uses non-throwing accessors; this is a safety net, not a path we expect.
+    return diagnostics.error(error.mark, "", absl::StrCat("cannot read this YAML: ", error.msg));
+  }
+}
+
+absl::StatusOr<Config> loadConfigFile(const std::string& path) {
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0) {
+    int error = errno;
+    if (error == ENOENT) {
+      return absl::NotFoundError(absl::StrCat(
+          "config file ", path,
+          " does not exist; create it (config/example.yaml is a "
+          "commented example, docs/config.md describes every field) or pass the path of an "
+          "existing file"));
+    }
+    if (error == EACCES) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("cannot reach config file ", path, ": ", std::strerror(error),
+                       "; check the permissions of its directories"));
+    }
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read config file ", path, ": ", std::strerror(error)));
+  }
+  if (S_ISDIR(info.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config file ", path,
+                     " is a directory; pass the path of the YAML file inside it, "
+                     "e.g. ",
+                     path, "/forwards.yaml"));
+  }
+  if (info.st_size > kMaxConfigBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("config file ", path, " is ", info.st_size,
+                                                   " bytes, more than the ", kMaxConfigBytes,
+                                                   " a forward list needs; is it the right file?"));
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return absl::PermissionDeniedError(absl::StrCat("cannot open config file ", path, ": ",
+                                                    std::strerror(errno),
+                                                    "; make it readable by the user pfd runs as"));
+  }
+  std::ostringstream content;
+  content << file.rdbuf();
+  if (file.bad()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read config file ", path, ": ", std::strerror(errno)));
+  }
+  return parseConfig(content.str(), path);
+}
+
+}  // namespace pfd::config
