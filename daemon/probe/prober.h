@@ -34,5 +34,6 @@ class Prober {
   virtual ProbeHandlePtr run(const core::ProbeSpec& spec, const std::string& address,
                              std::function<void(ProbeResult)> done) = 0;
 };
+using ProberPtr = std::unique_ptr<Prober>;
 
 }  // namespace pfd::probe

@@ -1,0 +1,208 @@
+#include "daemon/probe/http_probe.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "daemon/probe/probe_messages.h"
+
+namespace pfd::probe {
+namespace {
+
+bool isTlsError(CURLcode code) {
+  switch (code) {
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CLIENTCERT:
+    case CURLE_USE_SSL_FAILED:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string normalizedPath(const std::string& path) {
+  if (absl::StartsWith(path, "/")) {
+    return path;
+  }
+  return absl::StrCat("/", path);
+}
+
+// curl drops a header given as "Name:"; "Name;" is how it sends one with an empty value.
+std::string headerLine(const core::HttpHeader& header) {
+  if (header.value.empty()) {
+    return absl::StrCat(header.name, ";");
+  }
+  return absl::StrCat(header.name, ": ", header.value);
+}
+
+}  // namespace
+
+HttpProbe::HttpProbe(uv_loop_t* loop, std::weak_ptr<CurlMultiLoop> multi,
+                     const core::ProbeSpec& spec, const std::string& address,
+                     std::function<void(ProbeResult)> done)
+    : loop_(loop),
+      multi_(std::move(multi)),
+      spec_(spec),
+      address_(address),
+      completion_(std::move(done)) {}
+
+HttpProbe::~HttpProbe() {
+  if (in_flight_) {
+    if (CurlMultiLoopPtr multi = multi_.lock()) {
+      multi->remove(easy_);
+    }
+  }
+  releaseEasy();
+}
+
+void HttpProbe::start() {
+  const std::string scheme = absl::AsciiStrToLower(spec_.scheme);
+  if (scheme != "http" && scheme != "https") {
+    failLater(absl::StrCat("unsupported scheme \"", spec_.scheme,
+                           "\" in httpGet probe; use HTTP or HTTPS"));
+    return;
+  }
+  const std::string url =
+      absl::StrCat(scheme, "://", endpointText(address_, spec_.port), normalizedPath(spec_.path));
+  if (absl::Status status = configure(url); !status.ok()) {
+    failLater(std::string(status.message()));
+    return;
+  }
+  CurlMultiLoopPtr multi = multi_.lock();
+  if (multi == nullptr) {
+    failLater("HTTP prober was shut down before the probe started");
+    return;
+  }
+  if (absl::Status status = multi->add(easy_, [this](CURLcode code) { onTransferDone(code); });
+      !status.ok()) {
+    failLater(std::string(status.message()));
+    return;
+  }
+  in_flight_ = true;
+}
+
+absl::Status HttpProbe::configure(const std::string& url) {
+  easy_ = curl_easy_init();
+  if (easy_ == nullptr) {
+    return absl::ResourceExhaustedError("cannot create a curl handle for an HTTP probe");
+  }
+  for (const core::HttpHeader& header : spec_.headers) {
+    curl_slist* extended = curl_slist_append(headers_, headerLine(header).c_str());
+    if (extended == nullptr) {
+      return absl::ResourceExhaustedError("cannot build the HTTP probe's request headers");
+    }
+    headers_ = extended;
+  }
+  // Options that cannot fail for a curl built with HTTP and TLS support; a bad URL or an
+  // unsupported feature surfaces as the transfer's result instead.
+  curl_easy_setopt(easy_, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy_, CURLOPT_HTTPGET, 1L);
+  curl_easy_setopt(easy_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+  curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, headers_);
+  curl_easy_setopt(easy_, CURLOPT_USERAGENT, "pfd-probe/" PFD_VERSION);
+  // 0 would mean "no timeout" to curl; a probe must always end.
+  curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS, std::max<long>(1, spec_.timeout.count()));
+  // Kubernetes reports a redirect as success without following it.
+  curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, 0L);
+  // A user's http_proxy/https_proxy must not capture probes of the forward's local port.
+  curl_easy_setopt(easy_, CURLOPT_NOPROXY, "*");
+  // Each probe opens a new connection, as Kubernetes does: a kept-alive connection through the
+  // tunnel would hide that new connections no longer get through.
+  curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 1L);
+  curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, 1L);
+  curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
+  // Verification stays on unless the spec opts out for a development certificate.
+  curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, spec_.insecure_skip_verify ? 0L : 1L);
+  curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, spec_.insecure_skip_verify ? 0L : 2L);
+  curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &HttpProbe::discardBody);
+  curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this);
+  curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_);
+  return absl::OkStatus();
+}
+
+void HttpProbe::failLater(std::string message) {
+  releaseEasy();
+  deferred_ = std::make_unique<LoopTimer>(loop_);
+  // done must never run inside run(), so even an error known at once waits for the loop.
+  deferred_->start(std::chrono::milliseconds(0), [this, message = std::move(message)]() mutable {
+    completion_.complete(completion_.result(false, std::move(message)));
+  });
+}
+
+size_t HttpProbe::discardBody(char* /*data*/, size_t size, size_t count, void* self) {
+  auto* probe = static_cast<HttpProbe*>(self);
+  const size_t bytes = size * count;
+  probe->body_bytes_ += bytes;
+  if (probe->body_bytes_ > kMaxBodyBytes) {
+    probe->body_capped_ = true;
+    return 0;  // Ends the transfer with CURLE_WRITE_ERROR.
+  }
+  return bytes;
+}
+
+void HttpProbe::onTransferDone(CURLcode code) {
+  in_flight_ = false;
+  long status = 0;
+  curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
+  ProbeResult result;
+  if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && body_capped_)) {
+    // Kubernetes: 200 <= status < 400 is success, so redirects count as ready.
+    const bool success = status >= 200 && status < 400;
+    result = completion_.result(
+        success, success ? absl::StrCat("HTTP ", status)
+                         : absl::StrCat("HTTP ", status, " from ", normalizedPath(spec_.path)));
+  } else {
+    result = completion_.result(false, failureMessage(code));
+  }
+  releaseEasy();
+  completion_.complete(std::move(result));
+}
+
+std::string HttpProbe::failureMessage(CURLcode code) const {
+  const std::string detail = error_[0] != '\0' ? std::string(error_) : curl_easy_strerror(code);
+  if (code == CURLE_OPERATION_TIMEDOUT) {
+    return timeoutMessage(spec_.timeout);
+  }
+  if (code == CURLE_COULDNT_CONNECT) {
+    long os_error = 0;
+    curl_easy_getinfo(easy_, CURLINFO_OS_ERRNO, &os_error);
+    if (os_error == ECONNREFUSED) {
+      return connectionRefusedMessage(address_, spec_.port);
+    }
+    return absl::StrCat("cannot connect to ", endpointText(address_, spec_.port), ": ", detail);
+  }
+  if (isTlsError(code)) {
+    return absl::StrCat("TLS: ", detail);
+  }
+  return absl::StrCat("HTTP GET ", normalizedPath(spec_.path), " on ",
+                      endpointText(address_, spec_.port), " failed: ", detail);
+}
+
+void HttpProbe::releaseEasy() {
+  if (easy_ != nullptr) {
+    curl_easy_cleanup(easy_);
+    easy_ = nullptr;
+  }
+  if (headers_ != nullptr) {
+    curl_slist_free_all(headers_);
+    headers_ = nullptr;
+  }
+}
+
+}  // namespace pfd::probe

@@ -1,0 +1,28 @@
+#include "daemon/probe/http_prober.h"
+
+#include <utility>
+
+#include "daemon/probe/http_probe.h"
+
+namespace pfd::probe {
+
+HttpProber::HttpProber(uv_loop_t* loop) : loop_(loop), multi_(CurlMultiLoop::create(loop)) {}
+
+HttpProber::~HttpProber() = default;
+
+ProbeHandlePtr HttpProber::run(const core::ProbeSpec& spec, const std::string& address,
+                               std::function<void(ProbeResult)> done) {
+  std::weak_ptr<CurlMultiLoop> multi;
+  if (multi_.ok()) {
+    multi = *multi_;
+  }
+  auto probe = std::make_unique<HttpProbe>(loop_, std::move(multi), spec, address, std::move(done));
+  if (multi_.ok()) {
+    probe->start();
+  } else {
+    probe->failLater(std::string(multi_.status().message()));
+  }
+  return probe;
+}
+
+}  // namespace pfd::probe

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <uv.h>
+
+#include "daemon/probe/prober.h"
+
+namespace pfd::probe {
+
+// tcpSocket probes: success once a TCP connection to address:port is established (it is closed
+// again at once), failure on refusal, any other connect error, or spec.timeout.
+//
+// Probes in flight do not depend on the prober; each owns its own uv handles.
+class TcpProber : public Prober {
+ public:
+  explicit TcpProber(uv_loop_t* loop);
+
+  ProbeHandlePtr run(const core::ProbeSpec& spec, const std::string& address,
+                     std::function<void(ProbeResult)> done) override;
+
+ private:
+  uv_loop_t* loop_;
+};
+
+}  // namespace pfd::probe
