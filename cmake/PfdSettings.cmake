@@ -19,11 +19,11 @@ if(PFD_TSAN)
 endif()
 
 add_library(pfd_warnings INTERFACE)
-target_compile_options(pfd_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
-                                              -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual
-                                              -Wnull-dereference -Wimplicit-fallthrough
-                                              # Designated initializers may leave defaulted fields out.
-                                              -Wno-missing-field-initializers)
+target_compile_options(pfd_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wcast-align -Wunused -Wnull-dereference -Wimplicit-fallthrough
+  # Designated initializers may leave defaulted fields out.
+  -Wno-missing-field-initializers
+  $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual>)
 if(PFD_WERROR)
   target_compile_options(pfd_warnings INTERFACE -Werror)
 endif()

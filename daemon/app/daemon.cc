@@ -93,6 +93,8 @@ absl::Status Daemon::init(config::Config config) {
     return signals.status();
   }
   signals_ = std::move(*signals);
+  notifier_ = std::make_unique<SystemdNotifier>(*dispatcher_, *supervisor_);
+  updateConfigWatch();
   return absl::OkStatus();
 }
 
@@ -104,6 +106,8 @@ Daemon::~Daemon() {
     server_->Shutdown(std::chrono::system_clock::now());
   }
   // Children and handles go before the loop that owns their handles.
+  config_watcher_.reset();
+  notifier_.reset();
   signals_.reset();
   server_.reset();
   service_.reset();
@@ -139,6 +143,8 @@ void Daemon::beginShutdown() {
     return;
   }
   shutting_down_ = true;
+  notifier_->stopping();
+  updateConfigWatch();
   service_->finishStreams();
   supervisor_->shutdown([this] {
     spdlog::info("every child has exited; closing the control socket");
@@ -152,10 +158,12 @@ void Daemon::beginShutdown() {
 }
 
 absl::StatusOr<core::ReconcileResult> Daemon::reload() {
+  notifier_->reloading();
   auto config = config::loadConfigFile(options_.config_path);
   if (!config.ok()) {
     config_error_ = std::string(config.status().message());
     spdlog::error("reload failed, the running forwards are unchanged: {}", config_error_);
+    notifier_->ready();
     return config.status();
   }
   config_error_.clear();
@@ -166,7 +174,32 @@ absl::StatusOr<core::ReconcileResult> Daemon::reload() {
                options_.config_path, absl::StrJoin(result.added, ", "),
                absl::StrJoin(result.changed, ", "), absl::StrJoin(result.removed, ", "),
                result.unchanged.size());
+  updateConfigWatch();
+  notifier_->ready();
   return result;
+}
+
+void Daemon::updateConfigWatch() {
+  if (!config_.reload_on_change || shutting_down_) {
+    // Possibly called from the watcher's own callback: release it on the next turn.
+    dispatcher_->post([released = std::move(config_watcher_)] {});
+    return;
+  }
+  if (config_watcher_ != nullptr) {
+    return;
+  }
+  auto watcher =
+      ConfigWatcher::create(dispatcher_->loop(), *dispatcher_, options_.config_path, [this] {
+        spdlog::info("{} changed on disk: reloading", options_.config_path);
+        auto result = reload();
+        (void)result;  // reload() logs both outcomes
+      });
+  if (!watcher.ok()) {
+    spdlog::warn("{}; reload with `pfctl reload` or SIGHUP instead",
+                 std::string(watcher.status().message()));
+    return;
+  }
+  config_watcher_ = std::move(*watcher);
 }
 
 void Daemon::fillConfigStatus(v1::ConfigStatus* status) const {

@@ -7,7 +7,9 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "daemon/app/config_watcher.h"
 #include "daemon/app/instance_lock.h"
+#include "daemon/app/systemd_notifier.h"
 #include "daemon/config/config.h"
 #include "daemon/core/supervisor.h"
 #include "daemon/event/libuv_dispatcher.h"
@@ -42,6 +44,8 @@ class Daemon {
   absl::StatusOr<core::ReconcileResult> reload();
   void fillConfigStatus(v1::ConfigStatus* status) const;
   void beginShutdown();
+  // Starts or stops watching the config file as its reloadOnChange setting says.
+  void updateConfigWatch();
 
   DaemonOptions options_;
   config::Config config_;
@@ -57,6 +61,8 @@ class Daemon {
   std::unique_ptr<rpc::ControlService> service_;
   std::unique_ptr<grpc::Server> server_;
   event::LibuvSignalWatcherPtr signals_;
+  std::unique_ptr<SystemdNotifier> notifier_;
+  ConfigWatcherPtr config_watcher_;
   std::thread server_shutdown_;
   bool shutting_down_ = false;
   event::SystemTime started_;

@@ -206,6 +206,7 @@ void Forward::onLine(process::OutputStream stream, std::string_view line) {
                    .text = std::string(line)};
   logs_.append(log_line);
   observer_.onLogLine(*this, log_line);
+  spdlog::debug("{}| {}", spec_.name, log_line.text);
 
   if (spec_.isCommand()) {
     // Any program may serve a command forward; its last complaint is the best reason we have.

@@ -22,8 +22,8 @@ struct ExitStatus {
 };
 
 struct ProcessSpec {
-  std::vector<std::string> argv;                            // argv[0] is looked up on PATH
-  std::vector<std::pair<std::string, std::string>> env;     // added to (or replacing in) pfd's env
+  std::vector<std::string> argv;                         // argv[0] is looked up on PATH
+  std::vector<std::pair<std::string, std::string>> env;  // added to (or replacing in) pfd's env
 };
 
 struct ProcessCallbacks {

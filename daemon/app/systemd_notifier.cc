@@ -1,0 +1,92 @@
+#include "daemon/app/systemd_notifier.h"
+
+#include <systemd/sd-daemon.h>
+
+#include <cstdlib>
+#include <ctime>
+
+#include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
+
+namespace pfd::app {
+namespace {
+
+// systemd wants MONOTONIC_USEC with RELOADING=1 (Type=notify-reload); it is CLOCK_MONOTONIC.
+uint64_t monotonicMicros() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<uint64_t>(now.tv_sec) * 1000000u + static_cast<uint64_t>(now.tv_nsec) / 1000u;
+}
+
+}  // namespace
+
+SystemdNotifier::SystemdNotifier(event::Dispatcher& dispatcher, core::Supervisor& supervisor)
+    : dispatcher_(dispatcher), supervisor_(supervisor) {
+  const char* socket = std::getenv("NOTIFY_SOCKET");
+  enabled_ = socket != nullptr && socket[0] != '\0';
+  uint64_t watchdog_usec = 0;
+  if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
+    // Half the period, as sd_watchdog_enabled(3) advises, so one late turn is not fatal.
+    watchdog_interval_ = std::chrono::milliseconds(std::max<uint64_t>(watchdog_usec / 2000, 1));
+    watchdog_timer_ = dispatcher_.createTimer([this] {
+      send("WATCHDOG=1");
+      watchdog_timer_->enable(watchdog_interval_);
+    });
+    watchdog_timer_->enable(watchdog_interval_);
+  }
+  supervisor_.addListener(this);
+}
+
+SystemdNotifier::~SystemdNotifier() { supervisor_.removeListener(this); }
+
+void SystemdNotifier::ready() {
+  last_status_ = statusLine();
+  send(absl::StrCat("READY=1\nSTATUS=", last_status_));
+}
+
+void SystemdNotifier::reloading() {
+  send(absl::StrCat("RELOADING=1\nMONOTONIC_USEC=", monotonicMicros()));
+}
+
+void SystemdNotifier::stopping() {
+  if (watchdog_timer_ != nullptr) {
+    // Stopping can take the children's grace period; keep petting the watchdog meanwhile.
+    send("WATCHDOG=1");
+  }
+  send("STOPPING=1");
+}
+
+void SystemdNotifier::updateStatus() {
+  std::string status = statusLine();
+  if (status != last_status_) {
+    last_status_ = status;
+    send(absl::StrCat("STATUS=", status));
+  }
+}
+
+void SystemdNotifier::onStateChanged(const core::Forward&, core::ForwardState,
+                                     const std::string&) {
+  updateStatus();
+}
+
+std::string SystemdNotifier::statusLine() const {
+  size_t ready = 0;
+  size_t total = 0;
+  for (const core::Forward* forward : supervisor_.forwards()) {
+    total++;
+    ready += forward->state() == core::ForwardState::kReady ? 1 : 0;
+  }
+  return absl::StrCat(ready, "/", total, " forwards ready");
+}
+
+void SystemdNotifier::send(const std::string& message) {
+  if (!enabled_) {
+    return;
+  }
+  int result = sd_notify(0, message.c_str());
+  if (result < 0) {
+    spdlog::warn("sd_notify({}) failed: {}", message, result);
+  }
+}
+
+}  // namespace pfd::app
