@@ -1,0 +1,88 @@
+#include "client/commands/app.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "client/commands/command.h"
+#include "client/commands/forward_action_command.h"
+#include "client/commands/logs_command.h"
+#include "client/commands/reload_command.h"
+#include "client/commands/status_command.h"
+#include "client/commands/version_command.h"
+#include "client/commands/watch_command.h"
+#include "client/connection.h"
+#include "client/render/terminal.h"
+
+namespace pfd::client {
+namespace {
+
+constexpr char kFooter[] =
+    R"(Socket: --socket, else $PFD_SOCKET, else $XDG_RUNTIME_DIR/pfd/pfd.sock, else
+/tmp/pfd-UID/pfd.sock (the same rule pfd follows).
+
+Exit codes:
+  0   success
+  1   pfd refused the request (e.g. an unknown forward name, a config that does not load);
+      the reason is printed as "error: <message>"
+  2   pfd is not running or cannot be reached at the socket (one line says why)
+  64  bad command line (unknown flag, missing argument)
+
+Colour: STATE is coloured only when stdout is a terminal and NO_COLOR is not set.)";
+
+constexpr char kRunWithHelp[] = "Run with --help for more information.\n";
+
+}  // namespace
+
+int runPfctl(int argc, const char* const* argv, std::ostream& out, std::ostream& err, int out_fd) {
+  CLI::App app("pfctl controls pfd, the kubectl port-forward supervisor.", "pfctl");
+  app.footer(kFooter);
+  app.require_subcommand(1);
+  // Global flags (--socket) may also follow the subcommand.
+  app.fallthrough();
+  std::string socket_flag;
+  app.add_option("--socket", socket_flag, "pfd's control socket");
+
+  std::vector<CommandPtr> commands;
+  commands.push_back(std::make_unique<StatusCommand>(app));
+  commands.push_back(std::make_unique<ForwardActionCommand>(app, ForwardAction::kRestart));
+  commands.push_back(std::make_unique<ForwardActionCommand>(app, ForwardAction::kStop));
+  commands.push_back(std::make_unique<ForwardActionCommand>(app, ForwardAction::kStart));
+  commands.push_back(std::make_unique<LogsCommand>(app));
+  commands.push_back(std::make_unique<WatchCommand>(app));
+  commands.push_back(std::make_unique<ReloadCommand>(app));
+  commands.push_back(std::make_unique<VersionCommand>(app));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // --help is a "parse error" with exit code 0; every real one is a usage error.
+    return app.exit(error, out, err) == 0 ? kExitOk : kExitUsage;
+  }
+
+  Command* selected = nullptr;
+  for (const CommandPtr& command : commands) {
+    if (command->selected()) {
+      selected = command.get();
+    }
+  }
+  if (selected == nullptr) {
+    // require_subcommand(1) makes this unreachable; stay safe anyway.
+    err << "pfctl: name a command\n" << kRunWithHelp;
+    return kExitUsage;
+  }
+  if (absl::Status valid = selected->validate(); !valid.ok()) {
+    err << valid.message() << '\n' << kRunWithHelp;
+    return kExitUsage;
+  }
+
+  Connection connection(resolveSocketPath(socket_flag));
+  Console console{out, err, detectTableStyle(out_fd)};
+  const absl::Status status = selected->run(connection, console);
+  out.flush();
+  printFailure(status, err);
+  return exitCodeFor(status);
+}
+
+}  // namespace pfd::client

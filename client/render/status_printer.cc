@@ -1,0 +1,72 @@
+#include "client/render/status_printer.h"
+
+#include "absl/strings/str_cat.h"
+#include "client/render/forward_columns.h"
+#include "client/render/json_output.h"
+#include "client/render/table.h"
+
+namespace pfd::client {
+
+absl::StatusOr<OutputFormat> parseOutputFormat(absl::string_view name) {
+  if (name == "table") {
+    return OutputFormat::kTable;
+  }
+  if (name == "wide") {
+    return OutputFormat::kWide;
+  }
+  if (name == "json") {
+    return OutputFormat::kJson;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown output format \"", name, "\"; use table, wide or json"));
+}
+
+std::string staleConfigWarning(const pfd::v1::ConfigStatus& config) {
+  if (!config.stale()) {
+    return "";
+  }
+  const std::string path = config.path().empty() ? "the config file" : config.path();
+  const std::string error = config.error().empty() ? "no reason given" : config.error();
+  return absl::StrCat("warning: ", path,
+                      " changed but could not be loaded, so pfd still runs the previous config: ",
+                      error, "; fix the file and run 'pfctl reload'");
+}
+
+absl::Status printStatus(const pfd::v1::ListForwardsResponse& response, OutputFormat format,
+                         const TableStyle& style, absl::Time now, std::ostream& out,
+                         std::ostream& err) {
+  if (format == OutputFormat::kJson) {
+    absl::StatusOr<std::string> json = toJson(response);
+    if (!json.ok()) {
+      return json.status();
+    }
+    out << *json << '\n';
+  } else if (response.forwards().empty()) {
+    err << "No forwards";
+    if (!response.config().path().empty()) {
+      err << " in " << response.config().path();
+    }
+    err << ".\n";
+  } else {
+    const TableView view = format == OutputFormat::kWide ? TableView::kWide : TableView::kTable;
+    Table table(forwardHeader(view));
+    for (const pfd::v1::Forward& forward : response.forwards()) {
+      table.addRow(forwardRow(forward, view, now));
+    }
+    TableStyle table_style = style;
+    if (view == TableView::kWide) {
+      table_style.max_width.reset();
+    }
+    table.print(out, table_style);
+  }
+  const std::string warning = staleConfigWarning(response.config());
+  if (!warning.empty()) {
+    // After the table, so that it is the last thing a user reads; out first, or a terminal could
+    // show the two streams out of order.
+    out.flush();
+    err << warning << '\n';
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace pfd::client
