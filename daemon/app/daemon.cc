@@ -123,6 +123,7 @@ void Daemon::run() {
     core::ReconcileResult result = supervisor_->reconcile(config_.forwards);
     spdlog::info("pfd {} serving {} on {} with {} forwards from {}", PFD_VERSION, "pfd.v1.Control",
                  options_.socket_path, result.added.size(), options_.config_path);
+    notifier_->ready();
   });
   dispatcher_->run();
 }

@@ -40,6 +40,7 @@ SystemdNotifier::SystemdNotifier(event::Dispatcher& dispatcher, core::Supervisor
 SystemdNotifier::~SystemdNotifier() { supervisor_.removeListener(this); }
 
 void SystemdNotifier::ready() {
+  ready_sent_ = true;
   last_status_ = statusLine();
   send(absl::StrCat("READY=1\nSTATUS=", last_status_));
 }
@@ -57,6 +58,9 @@ void SystemdNotifier::stopping() {
 }
 
 void SystemdNotifier::updateStatus() {
+  if (!ready_sent_) {
+    return;  // READY=1 carries the first STATUS=
+  }
   std::string status = statusLine();
   if (status != last_status_) {
     last_status_ = status;

@@ -38,6 +38,7 @@ class SystemdNotifier : public core::SupervisorListener {
   std::chrono::milliseconds watchdog_interval_{0};
   std::string last_status_;
   bool enabled_ = false;
+  bool ready_sent_ = false;
 };
 
 }  // namespace pfd::app

@@ -1,5 +1,6 @@
 #include "daemon/core/probe_session.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -14,15 +15,27 @@ ProbeSession::ProbeSession(const ProbeSpec& spec, std::string address,
       dispatcher_(dispatcher),
       prober_(prober),
       callbacks_(std::move(callbacks)),
-      timer_(dispatcher.createTimer([this] { runProbe(); })) {
+      timer_(dispatcher.createTimer([this] { tick(); })) {
+  next_start_ = dispatcher_.monotonicTime() + spec_.initial_delay + spread;
   timer_->enable(spec_.initial_delay + spread);
 }
 
-void ProbeSession::runProbe() {
+void ProbeSession::tick() {
+  // Fixed rate, like the kubelet's ticker: the schedule does not drift by each probe's latency.
+  next_start_ += spec_.period;
+  const auto until_next =
+      std::chrono::duration_cast<Milliseconds>(next_start_ - dispatcher_.monotonicTime());
+  timer_->enable(std::max(until_next, Milliseconds(0)));
+  if (probing_) {
+    return;  // the previous probe is still waiting for its timeout; skip this period
+  }
+  probing_ = true;
   // The handle is kept until the next probe replaces it: releasing it inside its own callback
   // would destroy the prober's state while it is still on the stack.
-  in_flight_ = prober_.run(spec_, address_,
-                           [this](probe::ProbeResult result) { onResult(std::move(result)); });
+  in_flight_ = prober_.run(spec_, address_, [this](probe::ProbeResult result) {
+    probing_ = false;
+    onResult(std::move(result));
+  });
 }
 
 void ProbeSession::onResult(probe::ProbeResult result) {
@@ -40,8 +53,6 @@ void ProbeSession::onResult(probe::ProbeResult result) {
   status.time = dispatcher_.systemTime();
   last_ = status;
 
-  // The next period is armed before the callbacks: they may destroy this session.
-  timer_->enable(spec_.period);
   if (callbacks_.on_result) {
     callbacks_.on_result(status, changed);
   }

@@ -39,7 +39,7 @@ class ProbeSession {
   const std::optional<ProbeStatus>& last() const { return last_; }
 
  private:
-  void runProbe();
+  void tick();
   void onResult(probe::ProbeResult result);
 
   const ProbeSpec spec_;
@@ -49,6 +49,8 @@ class ProbeSession {
   Callbacks callbacks_;
   event::TimerPtr timer_;
   probe::ProbeHandlePtr in_flight_;
+  bool probing_ = false;
+  event::MonotonicTime next_start_;
   std::optional<ProbeStatus> last_;
   bool ready_reported_ = false;
   bool unhealthy_reported_ = false;

@@ -122,9 +122,9 @@ class PfdInstance:
             out.write(text)
         os.replace(tmp, self.config)
 
-    def command(self, *extra: str) -> List[str]:
+    def command(self, *extra: str, log_level: str = "debug") -> List[str]:
         return [self.pfd_bin, "--config", self.config, "--socket", self.socket,
-                "--log-level", "debug", *extra]
+                "--log-level", log_level, *extra]
 
     def start(self, *extra: str, wait: bool = True) -> "PfdInstance":
         self.process = subprocess.Popen(self.command(*extra), stdin=subprocess.DEVNULL,

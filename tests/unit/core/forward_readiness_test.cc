@@ -148,5 +148,30 @@ TEST_F(ForwardReadinessTest, FailingBeforeEverReadyAlsoRestarts) {
   EXPECT_THAT(forward->lastError(), HasSubstr("connection refused"));
 }
 
+TEST_F(ForwardReadinessTest, ProbesRunAtAFixedRateWhateverTheirLatency) {
+  auto forward = readyToProbe(probedSpec());
+  dispatcher_.advance(milliseconds(0));
+  ASSERT_EQ(prober_.pending().size(), 1u);
+  dispatcher_.advance(milliseconds(700));  // a slow answer
+  prober_.completeAll(testing::probeSuccess());
+  dispatcher_.advance(milliseconds(9299));
+  EXPECT_TRUE(prober_.pending().empty());
+  dispatcher_.advance(milliseconds(1));
+  EXPECT_EQ(prober_.pending().size(), 1u) << "the second probe starts 10s after the first";
+}
+
+TEST_F(ForwardReadinessTest, APeriodIsSkippedWhileTheLastProbeIsStillRunning) {
+  ForwardSpec spec = probedSpec();
+  spec.readiness->period = seconds(1);
+  spec.readiness->timeout = seconds(5);
+  auto forward = readyToProbe(spec);
+  dispatcher_.advance(milliseconds(0));
+  dispatcher_.advance(seconds(3));
+  EXPECT_EQ(prober_.pending().size(), 1u) << "never two probes of one forward at once";
+  prober_.completeAll(testing::probeSuccess());
+  dispatcher_.advance(seconds(1));
+  EXPECT_EQ(prober_.pending().size(), 1u);
+}
+
 }  // namespace
 }  // namespace pfd::core
