@@ -23,24 +23,33 @@ std::string goDuration(Milliseconds duration) {
 
 }  // namespace
 
-std::vector<std::string> childArgv(const ForwardSpec& spec) {
+std::vector<std::string> kubectlScopeArgs(const ForwardSpec& spec) {
+  std::vector<std::string> args = {"--namespace", spec.namespace_name};
+  if (!spec.context.empty()) {
+    args.insert(args.end(), {"--context", spec.context});
+  }
+  if (!spec.kubeconfig.empty()) {
+    args.insert(args.end(), {"--kubeconfig", spec.kubeconfig});
+  }
+  if (spec.request_timeout.count() > 0) {
+    args.push_back(absl::StrCat("--request-timeout=", goDuration(spec.request_timeout)));
+  }
+  return args;
+}
+
+std::vector<std::string> childArgv(const ForwardSpec& spec, const std::string* target,
+                                   const std::vector<PortSpec>* ports) {
   if (spec.isCommand()) {
     return spec.command;
   }
-  std::vector<std::string> argv = {spec.kubectl, "port-forward", spec.target};
-  for (const PortSpec& port : spec.ports) {
+  std::vector<std::string> argv = {spec.kubectl, "port-forward",
+                                   target != nullptr ? *target : spec.target};
+  for (const PortSpec& port : ports != nullptr ? *ports : spec.ports) {
     argv.push_back(portArgument(port));
   }
-  argv.insert(argv.end(), {"--address", spec.address, "--namespace", spec.namespace_name});
-  if (!spec.context.empty()) {
-    argv.insert(argv.end(), {"--context", spec.context});
-  }
-  if (!spec.kubeconfig.empty()) {
-    argv.insert(argv.end(), {"--kubeconfig", spec.kubeconfig});
-  }
-  if (spec.request_timeout.count() > 0) {
-    argv.push_back(absl::StrCat("--request-timeout=", goDuration(spec.request_timeout)));
-  }
+  argv.insert(argv.end(), {"--address", spec.address});
+  std::vector<std::string> scope = kubectlScopeArgs(spec);
+  argv.insert(argv.end(), scope.begin(), scope.end());
   return argv;
 }
 

@@ -10,7 +10,13 @@ namespace pfd::core {
 // The argv that runs a forward: its `command` as given, or
 // `kubectl port-forward TARGET LOCAL:REMOTE... --address A -n NS [--context C] [--kubeconfig K]
 // --request-timeout T`. Never passed through a shell.
-std::vector<std::string> childArgv(const ForwardSpec& spec);
+// `target` and `ports`, when given, replace the spec's: pfd resolves workload targets to a pod.
+std::vector<std::string> childArgv(const ForwardSpec& spec, const std::string* target = nullptr,
+                                   const std::vector<PortSpec>* ports = nullptr);
+
+// `--namespace NS [--context C] [--kubeconfig K] [--request-timeout=T]`: what every kubectl
+// command pfd runs for a forward shares.
+std::vector<std::string> kubectlScopeArgs(const ForwardSpec& spec);
 
 // "8080:8000,9090" for status lines.
 std::string formatPorts(const std::vector<PortSpec>& ports);

@@ -54,13 +54,7 @@ Forward::Forward(ForwardSpec spec, ForwardContext& context, ForwardObserver& obs
       state_since_monotonic_(context.dispatcher.monotonicTime()),
       pod_(spec_.isCommand() ? "" : podOfTarget(spec_.target)),
       retry_timer_(context.dispatcher.createTimer([this] { spawnChild(); })),
-      start_deadline_timer_(context.dispatcher.createTimer([this] {
-        failChild(absl::StrCat(spec_.isCommand() ? "ports " : "kubectl did not forward ports ",
-                               formatPorts(spec_.ports), " within ",
-                               formatDelay(spec_.start_timeout),
-                               spec_.isCommand() ? " did not accept connections" : "",
-                               run_error_.empty() ? "" : absl::StrCat(": ", run_error_)));
-      })),
+      start_deadline_timer_(context.dispatcher.createTimer([this] { onStartDeadline(); })),
       port_check_timer_(context.dispatcher.createTimer([this] { checkCommandPorts(); })) {}
 
 Forward::~Forward() = default;
@@ -128,6 +122,7 @@ void Forward::replaceSpec(ForwardSpec spec) {
   const bool was_disabled = !spec_.enabled;
   spec_ = std::move(spec);
   pod_ = spec_.isCommand() ? "" : podOfTarget(spec_.target);
+  target_cache_.reset();
   if (shutting_down_) {
     return;
   }
@@ -176,12 +171,48 @@ void Forward::spawnChild() {
   }
   first_spawn_ = false;
 
-  process::ProcessSpec process_spec{.argv = childArgv(spec_)};
-  auto child = context_.launcher.spawn(
-      process_spec, {.on_line = [this](process::OutputStream stream,
-                                       std::string_view line) { onLine(stream, line); },
-                     .on_exit = [this](process::ExitStatus status) { onExit(status); }});
+  if (needsResolution(spec_)) {
+    setState(ForwardState::kStarting, absl::StrCat("looking for a pod of ", spec_.target));
+    start_deadline_timer_->enable(spec_.start_timeout);
+    resolver_ = std::make_unique<TargetResolver>(
+        context_.dispatcher, context_.launcher, spec_, target_cache_,
+        [this, run = run_](absl::StatusOr<Resolution> resolution) {
+          if (run == run_) {
+            onResolved(std::move(resolution));
+          }
+        });
+    resolver_->start();
+    return;
+  }
+  launch(childArgv(spec_));
+}
+
+void Forward::onResolved(absl::StatusOr<Resolution> resolution) {
+  releaseLater(std::move(resolver_));
+  if (!resolution.ok()) {
+    start_deadline_timer_->disable();
+    const std::string reason(resolution.status().message());
+    if (retryCannotHelp(resolution.status())) {
+      enterFailed(reason);
+    } else {
+      enterBackoff(reason);
+    }
+    return;
+  }
+  pod_ = resolution->pod;
+  note(absl::StrCat(spec_.target, " -> pod ", pod_));
+  const std::string pod_target = absl::StrCat("pod/", pod_);
+  launch(childArgv(spec_, &pod_target, &resolution->ports));
+}
+
+void Forward::launch(const std::vector<std::string>& argv) {
+  auto child =
+      context_.launcher.spawn(process::ProcessSpec{.argv = argv},
+                              {.on_line = [this](process::OutputStream stream,
+                                                 std::string_view line) { onLine(stream, line); },
+                               .on_exit = [this](process::ExitStatus status) { onExit(status); }});
   if (!child.ok()) {
+    start_deadline_timer_->disable();
     const std::string reason(child.status().message());
     if (retryCannotHelp(child.status())) {
       enterFailed(reason);
@@ -191,11 +222,35 @@ void Forward::spawnChild() {
     return;
   }
   child_ = std::move(*child);
-  note(absl::StrCat("started pid ", child_->pid(), ": ", absl::StrJoin(process_spec.argv, " ")));
+  note(absl::StrCat("started pid ", child_->pid(), ": ", absl::StrJoin(argv, " ")));
+  if (state_ == ForwardState::kStarting) {
+    // Resolution already announced STARTING; the pid is news for the log only.
+    spdlog::info("{}: started pid {} on {}", spec_.name, child_->pid(),
+                 pod_.empty() ? spec_.target : "pod/" + pod_);
+  }
   setState(ForwardState::kStarting, absl::StrCat("started pid ", child_->pid()));
-  start_deadline_timer_->enable(spec_.start_timeout);
+  if (!start_deadline_timer_->enabled()) {
+    start_deadline_timer_->enable(spec_.start_timeout);
+  }
   if (spec_.isCommand()) {
     checkCommandPorts();
+  }
+}
+
+void Forward::onStartDeadline() {
+  const std::string reason =
+      absl::StrCat(spec_.isCommand() ? "ports " : "kubectl did not forward ports ",
+                   formatPorts(spec_.ports), " within ", formatDelay(spec_.start_timeout),
+                   spec_.isCommand() ? " did not accept connections" : "",
+                   run_error_.empty() ? "" : absl::StrCat(": ", run_error_));
+  if (child_ != nullptr) {
+    failChild(reason);
+    return;
+  }
+  if (resolver_ != nullptr) {
+    stopTimersAndProbes();
+    enterBackoff(absl::StrCat("no answer from the API server while looking for a pod of ",
+                              spec_.target, " within ", formatDelay(spec_.start_timeout)));
   }
 }
 
@@ -215,10 +270,7 @@ void Forward::onLine(process::OutputStream stream, std::string_view line) {
     }
     return;
   }
-  KubectlLine parsed = classifyKubectlLine(absl::string_view(line.data(), line.size()));
-  if (!parsed.pod.empty()) {
-    pod_ = parsed.pod;
-  }
+  KubectlLine parsed = classifyKubectlLine(absl::string_view(line.data(), line.size()), pod_);
   switch (parsed.kind) {
     case KubectlLine::Kind::kForwarding:
       onPortForwarding(parsed.local_port);
@@ -280,14 +332,25 @@ void Forward::onAllPortsForwarding() {
   note(absl::StrCat("ports forwarding; waiting for the readiness probe"));
   probe_session_ = std::make_unique<ProbeSession>(
       probe, probeAddress(spec_.address), context_.dispatcher, context_.prober, spread,
-      ProbeSession::Callbacks{.on_ready = [this] { becomeReady(); },
+      ProbeSession::Callbacks{.on_ready =
+                                  [this, run = run_] {
+                                    if (run == run_) {
+                                      becomeReady();
+                                    }
+                                  },
                               .on_unhealthy =
-                                  [this](const std::string& reason) {
+                                  [this, run = run_](const std::string& reason) {
+                                    if (run != run_) {
+                                      return;
+                                    }
                                     setState(ForwardState::kUnhealthy, reason);
                                     failChild(reason);
                                   },
                               .on_result =
-                                  [this](const ProbeStatus& status, bool changed) {
+                                  [this, run = run_](const ProbeStatus& status, bool changed) {
+                                    if (run != run_) {
+                                      return;
+                                    }
                                     probe_status_ = status;
                                     if (changed) {
                                       std::string text =
@@ -325,12 +388,15 @@ void Forward::checkCommandPorts() {
                     .port = port.local,
                     .timeout = context_.port_check_interval};
     const uint16_t local = port.local;
-    port_checks_.push_back(context_.prober.run(check, probeAddress(spec_.address),
-                                               [this, local](probe::ProbeResult result) {
-                                                 if (result.success) {
-                                                   onPortForwarding(local);
-                                                 }
-                                               }));
+    port_checks_.push_back(context_.prober.run(
+        check, probeAddress(spec_.address), [this, local, run = run_](probe::ProbeResult result) {
+          if (run != run_) {
+            return;
+          }
+          if (result.success) {
+            onPortForwarding(local);
+          }
+        }));
   }
   if (state_ == ForwardState::kStarting) {
     port_check_timer_->enable(context_.port_check_interval);
@@ -359,12 +425,14 @@ void Forward::onExit(process::ExitStatus status) {
   std::string reason = !pending_reason_.empty() ? pending_reason_
                        : !run_error_.empty()    ? run_error_
                                                 : exitReason(status);
+  bool at_once = false;
   if (ready_since_.has_value()) {
     const auto ready_for = std::chrono::duration_cast<Milliseconds>(
         context_.dispatcher.monotonicTime() - *ready_since_);
     consecutive_failures_ = failuresAfterRun(spec_.backoff, consecutive_failures_, ready_for);
+    at_once = restartAtOnce(ready_for);
   }
-  enterBackoff(reason);
+  enterBackoff(reason, at_once);
 }
 
 void Forward::failChild(const std::string& reason) {
@@ -386,13 +454,18 @@ void Forward::terminateChild(AfterExit after) {
   }
 }
 
-void Forward::enterBackoff(const std::string& reason) {
+void Forward::enterBackoff(const std::string& reason, bool at_once) {
   recordError(reason);
-  const Milliseconds delay = restartDelay(spec_.backoff, consecutive_failures_, context_.random());
-  consecutive_failures_++;
+  Milliseconds delay{0};
+  if (!at_once) {
+    delay = restartDelay(spec_.backoff, consecutive_failures_, context_.random());
+    consecutive_failures_++;
+  }
   retry_at_ = context_.dispatcher.monotonicTime() + delay;
   retry_timer_->enable(delay);
-  setState(ForwardState::kBackoff, absl::StrCat(reason, "; retrying in ", formatDelay(delay)));
+  setState(ForwardState::kBackoff,
+           at_once ? absl::StrCat(reason, "; it was healthy, so retrying at once")
+                   : absl::StrCat(reason, "; retrying in ", formatDelay(delay)));
 }
 
 void Forward::enterFailed(const std::string& reason) {
@@ -440,6 +513,9 @@ void Forward::note(const std::string& text) {
 }
 
 void Forward::stopTimersAndProbes() {
+  // Whatever is released below may still call back before it is destroyed; those calls carry an
+  // older run number and are ignored.
+  run_++;
   start_deadline_timer_->disable();
   port_check_timer_->disable();
   for (auto& check : port_checks_) {
@@ -448,6 +524,10 @@ void Forward::stopTimersAndProbes() {
   port_checks_.clear();
   if (probe_session_ != nullptr) {
     releaseLater(std::move(probe_session_));
+  }
+  if (resolver_ != nullptr) {
+    resolver_->cancel();
+    releaseLater(std::move(resolver_));
   }
 }
 
@@ -463,6 +543,10 @@ void Forward::releaseLater(process::ProcessPtr child) {
 
 void Forward::releaseLater(probe::ProbeHandlePtr handle) {
   context_.dispatcher.post([released = std::move(handle)] {});
+}
+
+void Forward::releaseLater(std::unique_ptr<TargetResolver> resolver) {
+  context_.dispatcher.post([released = std::move(resolver)] {});
 }
 
 std::string Forward::exitReason(const process::ExitStatus& status) const {

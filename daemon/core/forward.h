@@ -13,6 +13,7 @@
 #include "daemon/core/forward_state.h"
 #include "daemon/core/log_buffer.h"
 #include "daemon/core/probe_session.h"
+#include "daemon/core/target_resolver.h"
 #include "daemon/event/dispatcher.h"
 #include "daemon/probe/prober.h"
 #include "daemon/process/process_launcher.h"
@@ -87,7 +88,11 @@ class Forward {
   // What to do once the running child has exited.
   enum class AfterExit { kBackoff, kStartNow, kStay };
 
+  // Starts a run: resolves the target to a pod when it is a workload or service, then launches.
   void spawnChild();
+  void onResolved(absl::StatusOr<Resolution> resolution);
+  void launch(const std::vector<std::string>& argv);
+  void onStartDeadline();
   void onLine(process::OutputStream stream, std::string_view line);
   void onExit(process::ExitStatus status);
   void onPortForwarding(uint16_t port);
@@ -97,7 +102,8 @@ class Forward {
   // The child runs but is broken: kill it and back off with `reason`.
   void failChild(const std::string& reason);
   void terminateChild(AfterExit after);
-  void enterBackoff(const std::string& reason);
+  // `at_once`: the run was healthy, so the first retry does not wait (see restartAtOnce()).
+  void enterBackoff(const std::string& reason, bool at_once = false);
   void enterFailed(const std::string& reason);
   void setState(ForwardState state, const std::string& reason);
   void recordError(const std::string& reason);
@@ -106,6 +112,7 @@ class Forward {
   void releaseLater(std::unique_ptr<ProbeSession> session);
   void releaseLater(process::ProcessPtr child);
   void releaseLater(probe::ProbeHandlePtr handle);
+  void releaseLater(std::unique_ptr<TargetResolver> resolver);
   std::string exitReason(const process::ExitStatus& status) const;
 
   ForwardSpec spec_;
@@ -138,6 +145,9 @@ class Forward {
   event::TimerPtr retry_timer_;
   event::TimerPtr start_deadline_timer_;
   event::TimerPtr port_check_timer_;
+  uint64_t run_ = 0;  // bumped whenever probes, port checks and resolution are abandoned
+  std::unique_ptr<TargetResolver> resolver_;
+  std::optional<TargetObject> target_cache_;  // the workload's selector, kept across restarts
   std::unique_ptr<ProbeSession> probe_session_;
   std::optional<ProbeStatus> probe_status_;
   std::vector<probe::ProbeHandlePtr> port_checks_;

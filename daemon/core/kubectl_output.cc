@@ -57,23 +57,19 @@ std::string unwrapStructured(absl::string_view message) {
   return out;
 }
 
-// "... error forwarding port 8000 to pod web-1, uid ..." -> pod "web-1", remote port "8000".
-void findPodAndRemotePort(absl::string_view message, std::string* pod, std::string* remote_port) {
+// "... error forwarding port 8000 to pod <sandbox>, uid : ..." -> "8000".
+std::string remotePortOf(absl::string_view message) {
   constexpr absl::string_view kMarker = "error forwarding port ";
   size_t at = message.find(kMarker);
   if (at == absl::string_view::npos) {
-    return;
+    return "";
   }
   absl::string_view rest = message.substr(at + kMarker.size());
-  size_t space = rest.find(' ');
-  *remote_port = std::string(rest.substr(0, space));
-  constexpr absl::string_view kToPod = " to pod ";
-  size_t to_pod = rest.find(kToPod);
-  if (to_pod == absl::string_view::npos) {
-    return;
-  }
-  absl::string_view name = rest.substr(to_pod + kToPod.size());
-  *pod = std::string(name.substr(0, name.find_first_of(", ")));
+  return std::string(rest.substr(0, rest.find(' ')));
+}
+
+std::string podWords(absl::string_view pod) {
+  return pod.empty() ? "the pod" : absl::StrCat("pod ", pod);
 }
 
 bool mentionsApiServerUnreachable(absl::string_view message) {
@@ -87,21 +83,25 @@ bool mentionsApiServerUnreachable(absl::string_view message) {
          absl::StrContains(message, "the server was unable to return a response in the time");
 }
 
-KubectlLine brokenForward(absl::string_view message) {
+KubectlLine brokenForward(absl::string_view message, absl::string_view pod) {
   KubectlLine result{.kind = KubectlLine::Kind::kBroken};
-  std::string remote_port;
-  findPodAndRemotePort(message, &result.pod, &remote_port);
-  const bool refused = absl::StrContains(absl::AsciiStrToLower(message), "connection refused");
-  if (refused && !remote_port.empty()) {
+  const std::string remote_port = remotePortOf(message);
+  const std::string lower = absl::AsciiStrToLower(message);
+  if (absl::StrContains(lower, "connection refused") && !remote_port.empty()) {
     result.app_refused = true;
-    result.reason =
-        absl::StrCat("app not listening on port ", remote_port, " in pod ",
-                     result.pod.empty() ? "?" : result.pod, " (connection refused inside the pod)");
-  } else if (absl::StrContains(message, "No such container") ||
-             absl::StrContains(message, "container not running") ||
-             absl::StrContains(message, "not found")) {
-    result.reason = absl::StrCat("pod ", result.pod.empty() ? "" : result.pod + " ",
-                                 "is gone (deleted or replaced): ", message);
+    result.reason = absl::StrCat("app not listening on port ", remote_port, " in ", podWords(pod),
+                                 " (connection refused inside the pod)");
+  } else if (absl::StrContains(lower, "no such container") ||
+             absl::StrContains(lower, "in store: not found") ||
+             absl::StrContains(lower, "container not running") ||
+             absl::StrContains(lower, "not found")) {
+    result.reason = absl::StrCat(podWords(pod), " is gone (deleted or replaced): ", message);
+  } else if (absl::StrContains(message, "error creating") &&
+             absl::StrContains(message, "Timeout occurred")) {
+    result.reason = absl::StrCat("the tunnel to ", podWords(pod),
+                                 " is wedged: kubectl could not open a stream in 30s");
+  } else if (message == "lost connection to pod") {
+    result.reason = absl::StrCat("lost connection to ", podWords(pod));
   } else {
     result.reason = std::string(message);
   }
@@ -118,7 +118,7 @@ std::string kubectlMessage(absl::string_view line) {
   return std::string(message);
 }
 
-KubectlLine classifyKubectlLine(absl::string_view line) {
+KubectlLine classifyKubectlLine(absl::string_view line, absl::string_view pod) {
   // The two lines printed on every healthy start and connection come first and are cheap.
   constexpr absl::string_view kForwarding = "Forwarding from ";
   if (absl::StartsWith(line, kForwarding)) {
@@ -161,11 +161,12 @@ KubectlLine classifyKubectlLine(absl::string_view line) {
       (absl::StrContains(message, "error creating") && absl::StrContains(message, "stream"))) {
     absl::string_view text = message;
     absl::ConsumePrefix(&text, "error: ");
-    return brokenForward(text);
+    return brokenForward(text, pod);
   }
 
   const bool error_line =
-      absl::StartsWith(message, "error:") || absl::StartsWith(message, "Error from server") ||
+      absl::StartsWith(message, "error:") || absl::StartsWith(message, "Error in configuration:") ||
+      absl::StartsWith(message, "Error from server") ||
       absl::StartsWith(message, "Unable to connect to the server") ||
       absl::StartsWith(message, "The connection to the server") ||
       (line.size() > 1 && (line[0] == 'E' || line[0] == 'F') && isDigit(line[1]));
@@ -175,6 +176,7 @@ KubectlLine classifyKubectlLine(absl::string_view line) {
   KubectlLine result{.kind = KubectlLine::Kind::kError};
   absl::string_view text = message;
   absl::ConsumePrefix(&text, "error: ");
+  absl::ConsumePrefix(&text, "Error in configuration: ");
   if (absl::ConsumePrefix(&text, "Error from server ")) {
     // "(NotFound): deployments.apps "web" not found" -> "NotFound: deployments.apps ..."
     if (absl::ConsumePrefix(&text, "(")) {

@@ -26,7 +26,9 @@ struct KubectlLine {
   bool app_refused = false;  // kBroken: the app in the pod refused the connection
 };
 
-KubectlLine classifyKubectlLine(absl::string_view line);
+// `pod` is the pod the forward runs on, when pfd knows it, for the reasons. (kubectl's own lines
+// name the pod sandbox, not the pod, under containerd.)
+KubectlLine classifyKubectlLine(absl::string_view line, absl::string_view pod = "");
 
 // Strips a klog header ("E1124 19:41:29.123456   12345 file.go:42] ") and unwraps a structured
 // `"Unhandled Error" err="..."` message; returns the line unchanged otherwise.

@@ -14,4 +14,10 @@ Milliseconds restartDelay(const BackoffSpec& backoff, int consecutive_failures, 
 // forgiven and the next delay starts from `initial` (systemd's and Tilt's rule).
 int failuresAfterRun(const BackoffSpec& backoff, int consecutive_failures, Milliseconds ready_for);
 
+// A forward that stayed READY this long and then broke was most likely moved under its feet (a
+// pod replaced, a connection dropped): its first retry is immediate, later ones back off as usual.
+// Shorter runs back off at once, so a forward that breaks right after it becomes READY cannot spin.
+inline constexpr Milliseconds kHealthyRun{1000};
+inline bool restartAtOnce(Milliseconds ready_for) { return ready_for >= kHealthyRun; }
+
 }  // namespace pfd::core

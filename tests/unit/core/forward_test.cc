@@ -90,12 +90,41 @@ TEST_F(ForwardTest, DelayResetsAfterStayingReadyForResetAfter) {
   printForwarding(*launcher_.last(), forward->spec());
   dispatcher_.advance(seconds(59));
   launcher_.last()->exit(1);
+  EXPECT_EQ(dispatcher_.nextTimerIn(), 0) << "it was healthy: the first retry is immediate";
+  dispatcher_.advance(milliseconds(0));
+  launcher_.last()->exit(1);
   EXPECT_EQ(dispatcher_.nextTimerIn(), 4000) << "59s READY is not long enough to forgive";
 
   dispatcher_.advance(milliseconds(4000));
   printForwarding(*launcher_.last(), forward->spec());
   dispatcher_.advance(seconds(60));
   launcher_.last()->exit(1);
+  dispatcher_.advance(milliseconds(0));
+  launcher_.last()->exit(1);
+  EXPECT_EQ(dispatcher_.nextTimerIn(), 500) << "60s READY forgave the earlier failures";
+}
+
+TEST_F(ForwardTest, AHealthyForwardThatBreaksIsRetriedAtOnce) {
+  auto forward = makeForward(kubectlSpec());
+  forward->activate();
+  printForwarding(*launcher_.last(), forward->spec());
+  dispatcher_.advance(seconds(5));
+  launcher_.last()->printError("error: lost connection to pod");
+  dispatcher_.advance(milliseconds(0));
+  EXPECT_EQ(forward->state(), ForwardState::kStarting);
+  EXPECT_EQ(launcher_.spawnCount(), 2u);
+  EXPECT_THAT(observer_.transitions.back().reason, HasSubstr("started pid"));
+  EXPECT_THAT(observer_.transitions[observer_.transitions.size() - 2].reason,
+              HasSubstr("retrying at once"));
+}
+
+TEST_F(ForwardTest, AForwardThatBreaksRightAfterReadyBacksOff) {
+  auto forward = makeForward(kubectlSpec());
+  forward->activate();
+  printForwarding(*launcher_.last(), forward->spec());
+  dispatcher_.advance(milliseconds(999));
+  launcher_.last()->exit(1);
+  EXPECT_EQ(forward->state(), ForwardState::kBackoff);
   EXPECT_EQ(dispatcher_.nextTimerIn(), 500);
 }
 

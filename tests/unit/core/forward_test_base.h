@@ -45,7 +45,9 @@ class RecordingObserver : public ForwardObserver {
 class ForwardTestBase : public ::testing::Test {
  protected:
   static ForwardSpec kubectlSpec() {
-    ForwardSpec spec{.name = "web", .target = "deployment/web", .ports = {{8080, "8000"}}};
+    // A pod target: kubectl runs at once. Workload targets are resolved first (see
+    // forward_resolution_test.cc).
+    ForwardSpec spec{.name = "web", .target = "pod/web-1", .ports = {{8080, "8000"}}};
     spec.backoff.jitter = 0;  // exact delays; jitter has its own tests
     spec.start_timeout = std::chrono::seconds(30);
     return spec;

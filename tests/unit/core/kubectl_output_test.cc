@@ -30,10 +30,10 @@ TEST(KubectlOutputTest, WrappedUnhandledErrorOfNewKubectlBreaksTheForward) {
       "occurred forwarding 8080 -> 8000: error forwarding port 8000 to pod web-7d9f-abcde, uid : "
       "failed to execute portforward in network namespace \\\"/var/run/netns/cni-1\\\": failed to "
       "connect to localhost:8000 inside namespace, IPv4: dial tcp4 127.0.0.1:8000: connect: "
-      "connection refused \"");
+      "connection refused \"",
+      "web-7d9f-abcde");
   EXPECT_EQ(line.kind, Kind::kBroken);
   EXPECT_TRUE(line.app_refused);
-  EXPECT_EQ(line.pod, "web-7d9f-abcde");
   EXPECT_EQ(line.reason,
             "app not listening on port 8000 in pod web-7d9f-abcde (connection refused inside the "
             "pod)");
@@ -46,13 +46,14 @@ TEST(KubectlOutputTest, BareErrorOfOldKubectlBreaksTheForward) {
       "connect(5, AF=2 127.0.0.1:8000, 16): Connection refused");
   EXPECT_EQ(line.kind, Kind::kBroken);
   EXPECT_TRUE(line.app_refused);
-  EXPECT_EQ(line.pod, "web-1");
+  EXPECT_EQ(line.reason,
+            "app not listening on port 8000 in the pod (connection refused inside the pod)");
 }
 
 TEST(KubectlOutputTest, LostConnectionToPodBreaksTheForward) {
-  KubectlLine line = classifyKubectlLine("error: lost connection to pod");
+  KubectlLine line = classifyKubectlLine("error: lost connection to pod", "web-1");
   EXPECT_EQ(line.kind, Kind::kBroken);
-  EXPECT_EQ(line.reason, "lost connection to pod");
+  EXPECT_EQ(line.reason, "lost connection to pod web-1");
 }
 
 TEST(KubectlOutputTest, StreamCreationErrorsBreakTheForward) {
@@ -71,9 +72,16 @@ TEST(KubectlOutputTest, PodGoneIsReportedAsSuch) {
   KubectlLine line = classifyKubectlLine(
       "E1124 19:41:29.123456 1 portforward.go:424] \"Unhandled Error\" err=\"an error occurred "
       "forwarding 8080 -> 8000: error forwarding port 8000 to pod web-1, uid : No such container: "
-      "abc\"");
+      "abc\"",
+      "web-1");
   EXPECT_EQ(line.kind, Kind::kBroken);
   EXPECT_THAT(line.reason, HasSubstr("pod web-1 is gone"));
+  KubectlLine containerd = classifyKubectlLine(
+      "E1124 20:01:28.531541   12217 portforward.go:409] an error occurred forwarding 4242 -> "
+      "8080: error forwarding port 8080 to pod 8667fc3d, uid : failed to find sandbox "
+      "\"8667fc3d\" in store: not found");
+  EXPECT_EQ(containerd.kind, Kind::kBroken);
+  EXPECT_THAT(containerd.reason, HasSubstr("the pod is gone"));
 }
 
 TEST(KubectlOutputTest, LocalPortInUseIsRecognised) {
@@ -104,6 +112,22 @@ TEST(KubectlOutputTest, UnreachableApiServerSaysSo) {
       "Unable to connect to the server: net/http: request canceled (Client.Timeout exceeded while "
       "awaiting headers)");
   EXPECT_THAT(timeout.reason, HasSubstr("API server unreachable"));
+}
+
+TEST(KubectlOutputTest, WedgedStreamsSayTheTunnelIsWedged) {
+  KubectlLine line = classifyKubectlLine(
+      "E1124 10:00:00.000000 1 portforward.go:357] \"Unhandled Error\" err=\"error creating error "
+      "stream for port 4242 -> 8080: Timeout occurred\"",
+      "web-1");
+  EXPECT_EQ(line.kind, Kind::kBroken);
+  EXPECT_THAT(line.reason, HasSubstr("tunnel to pod web-1 is wedged"));
+}
+
+TEST(KubectlOutputTest, UnknownContextIsAnError) {
+  KubectlLine line = classifyKubectlLine(
+      "Error in configuration: context was not found for specified context: nope");
+  EXPECT_EQ(line.kind, Kind::kError);
+  EXPECT_EQ(line.reason, "context was not found for specified context: nope");
 }
 
 TEST(KubectlOutputTest, PlainErrorLinesLoseTheirPrefix) {

@@ -28,7 +28,7 @@ class SupervisorTest : public ForwardTestBase {
   static ForwardSpec spec(const std::string& name, uint16_t port) {
     ForwardSpec result = kubectlSpec();
     result.name = name;
-    result.target = "deployment/" + name;
+    result.target = "pod/" + name;
     result.ports = {{port, "80"}};
     return result;
   }

@@ -1,0 +1,135 @@
+#include "daemon/core/target_resolver.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "daemon/core/child_command.h"
+#include "daemon/core/kubectl_output.h"
+
+namespace pfd::core {
+
+bool needsResolution(const ForwardSpec& spec) {
+  if (spec.isCommand()) {
+    return false;
+  }
+  const std::string& target = spec.target;
+  if (target.find('/') == std::string::npos) {
+    return false;  // a bare name is a pod
+  }
+  for (absl::string_view prefix : {"pod/", "pods/", "po/"}) {
+    if (absl::StartsWithIgnoreCase(target, prefix)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+TargetResolver::TargetResolver(event::Dispatcher& dispatcher, process::ProcessLauncher& launcher,
+                               const ForwardSpec& spec, std::optional<TargetObject>& cache,
+                               Done done)
+    : dispatcher_(dispatcher),
+      launcher_(launcher),
+      spec_(spec),
+      cache_(cache),
+      done_(std::move(done)) {}
+
+void TargetResolver::start() {
+  if (cache_.has_value()) {
+    getPods();
+  } else {
+    getTarget();
+  }
+}
+
+void TargetResolver::runKubectl(std::vector<std::string> args,
+                                std::function<void(const Run&, process::ExitStatus)> finished) {
+  run_ = Run{};
+  // The previous kubectl may be calling us from its exit callback: release it on the next turn.
+  dispatcher_.post([released = std::move(process_)] {});
+  std::vector<std::string> argv = {spec_.kubectl};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<std::string> scope = kubectlScopeArgs(spec_);
+  argv.insert(argv.end(), scope.begin(), scope.end());
+  auto process = launcher_.spawn(
+      {.argv = std::move(argv)},
+      {.on_line =
+           [this](process::OutputStream stream, std::string_view line) {
+             if (stream == process::OutputStream::kStdout) {
+               absl::StrAppend(&run_.out, absl::string_view(line.data(), line.size()), "\n");
+               return;
+             }
+             KubectlLine parsed = classifyKubectlLine(absl::string_view(line.data(), line.size()));
+             if (!parsed.reason.empty()) {
+               run_.error = parsed.reason;
+             }
+           },
+       .on_exit =
+           [this, finished = std::move(finished)](process::ExitStatus status) {
+             if (!cancelled_) {
+               finished(run_, status);
+             }
+           }});
+  if (!process.ok()) {
+    done_(process.status());
+    return;
+  }
+  process_ = std::move(*process);
+}
+
+void TargetResolver::getTarget() {
+  runKubectl({"get", spec_.target, "-o", "go-template=" + targetObjectTemplate()},
+             [this](const Run& run, process::ExitStatus status) {
+               if (status.exit_code != 0 || status.term_signal != 0) {
+                 fail(absl::UnavailableError(
+                     run.error.empty() ? absl::StrCat("kubectl get ", spec_.target, " failed")
+                                       : run.error));
+                 return;
+               }
+               auto object = parseTargetObject(run.out);
+               if (!object.ok()) {
+                 fail(object.status());
+                 return;
+               }
+               cache_ = *object;
+               getPods();
+             });
+}
+
+void TargetResolver::getPods() {
+  runKubectl(
+      {"get", "pods", "-l", cache_->selector, "-o", "go-template=" + podListTemplate()},
+      [this](const Run& run, process::ExitStatus status) {
+        if (status.exit_code != 0 || status.term_signal != 0) {
+          fail(absl::UnavailableError(
+              run.error.empty() ? absl::StrCat("kubectl get pods -l ", cache_->selector, " failed")
+                                : run.error));
+          return;
+        }
+        auto pod = choosePod(parsePodList(run.out), spec_.target);
+        if (!pod.ok()) {
+          fail(pod.status());
+          return;
+        }
+        auto ports = podPorts(spec_.ports, *cache_, *pod);
+        if (!ports.ok()) {
+          fail(ports.status());
+          return;
+        }
+        done_(Resolution{.pod = pod->name, .ports = std::move(*ports)});
+      });
+}
+
+void TargetResolver::fail(absl::Status status) {
+  // The next attempt asks for the object again: it may have been recreated or changed.
+  cache_.reset();
+  // Whatever kubectl or the cluster said, the cluster can change: these are worth retrying.
+  done_(absl::UnavailableError(status.message()));
+}
+
+void TargetResolver::cancel() {
+  cancelled_ = true;
+  process_.reset();
+}
+
+}  // namespace pfd::core

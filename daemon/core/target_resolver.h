@@ -1,0 +1,62 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "daemon/core/forward_spec.h"
+#include "daemon/core/pod_listing.h"
+#include "daemon/event/dispatcher.h"
+#include "daemon/process/process_launcher.h"
+
+namespace pfd::core {
+
+// The pod (and its ports) a forward to a workload or service should use right now.
+struct Resolution {
+  std::string pod;
+  std::vector<PortSpec> ports;  // remote ports translated for `kubectl port-forward pod/NAME`
+};
+
+// True for targets kubectl would resolve to a pod itself (deployment/, service/, ...), which pfd
+// resolves instead so that it never lands on a terminating pod and always knows the pod's name.
+bool needsResolution(const ForwardSpec& spec);
+
+// Runs `kubectl get TARGET` (skipped when `cache` already holds the object: selectors rarely
+// change, and this saves a round trip on every restart) and `kubectl get pods -l SELECTOR`, then
+// picks the pod. `done` runs once, on the loop, unless the resolver is destroyed first (which
+// kills the kubectl it is running).
+class TargetResolver {
+ public:
+  using Done = std::function<void(absl::StatusOr<Resolution>)>;
+
+  TargetResolver(event::Dispatcher& dispatcher, process::ProcessLauncher& launcher,
+                 const ForwardSpec& spec, std::optional<TargetObject>& cache, Done done);
+
+  void start();
+  // Kills the kubectl it runs; nothing more happens. Not from inside `done`.
+  void cancel();
+
+ private:
+  struct Run {
+    std::string out;
+    std::string error;  // the best error line kubectl printed
+  };
+  void runKubectl(std::vector<std::string> args,
+                  std::function<void(const Run&, process::ExitStatus)> finished);
+  void getTarget();
+  void getPods();
+  void fail(absl::Status status);
+
+  event::Dispatcher& dispatcher_;
+  process::ProcessLauncher& launcher_;
+  const ForwardSpec& spec_;
+  std::optional<TargetObject>& cache_;
+  Done done_;
+  process::ProcessPtr process_;
+  Run run_;
+  bool cancelled_ = false;
+};
+
+}  // namespace pfd::core

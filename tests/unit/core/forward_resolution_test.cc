@@ -1,0 +1,137 @@
+// Workload and service targets: pfd asks kubectl which pods exist and forwards to the one it
+// chooses, so it never lands on a terminating pod and always knows the pod's name.
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/unit/core/forward_test_base.h"
+
+namespace pfd::core {
+namespace {
+
+using std::chrono::milliseconds;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class ForwardResolutionTest : public ForwardTestBase {
+ protected:
+  static ForwardSpec deploymentSpec() {
+    ForwardSpec spec = kubectlSpec();
+    spec.target = "deployment/web";
+    spec.namespace_name = "shop";
+    return spec;
+  }
+
+  // The running fake kubectl prints `out` and exits 0.
+  void answer(const std::string& out) {
+    auto child = launcher_.last();
+    for (absl::string_view line : absl::StrSplit(absl::StripSuffix(out, "\n"), '\n')) {
+      child->print(std::string(line));
+    }
+    child->exit(0);
+    dispatcher_.runPosted();
+  }
+
+  static constexpr const char* kDeployment = "Deployment\napp=web,\n\n\n";
+  static constexpr const char* kPods =
+      "web-old\t2026-11-24T10:00:00Z\tterminating\tRunning\tTrue\thttp=8000,\n"
+      "web-new\t2026-11-24T10:05:00Z\tlive\tRunning\tTrue\thttp=8000,\n";
+};
+
+TEST_F(ForwardResolutionTest, ForwardsToTheChosenPod) {
+  auto forward = makeForward(deploymentSpec());
+  forward->activate();
+  EXPECT_EQ(forward->state(), ForwardState::kStarting);
+  ASSERT_EQ(launcher_.spawnCount(), 1u);
+  const auto& get_target = launcher_.last()->spec.argv;
+  EXPECT_EQ(get_target[1], "get");
+  EXPECT_EQ(get_target[2], "deployment/web");
+  EXPECT_THAT(get_target, Contains("shop"));
+  answer(kDeployment);
+
+  ASSERT_EQ(launcher_.spawnCount(), 2u);
+  const auto& get_pods = launcher_.last()->spec.argv;
+  EXPECT_THAT(std::vector<std::string>(get_pods.begin(), get_pods.begin() + 5),
+              ElementsAre("kubectl", "get", "pods", "-l", "app=web"));
+  answer(kPods);
+
+  ASSERT_EQ(launcher_.spawnCount(), 3u);
+  const auto& forward_argv = launcher_.last()->spec.argv;
+  EXPECT_THAT(std::vector<std::string>(forward_argv.begin(), forward_argv.begin() + 4),
+              ElementsAre("kubectl", "port-forward", "pod/web-new", "8080:8000"));
+  EXPECT_EQ(forward->pod(), "web-new");
+  printForwarding(*launcher_.last(), forward->spec());
+  EXPECT_EQ(forward->state(), ForwardState::kReady);
+}
+
+TEST_F(ForwardResolutionTest, RestartsReuseTheSelector) {
+  auto forward = makeForward(deploymentSpec());
+  forward->activate();
+  answer(kDeployment);
+  answer(kPods);
+  forward->restart();
+  dispatcher_.runPosted();
+  ASSERT_EQ(launcher_.spawnCount(), 4u);
+  EXPECT_EQ(launcher_.last()->spec.argv[2], "pods") << "no second `kubectl get deployment`";
+}
+
+TEST_F(ForwardResolutionTest, ServiceTargetPortsAreTranslated) {
+  ForwardSpec spec = deploymentSpec();
+  spec.target = "service/web";
+  spec.ports = {{8080, "80"}};
+  auto forward = makeForward(spec);
+  forward->activate();
+  answer("Service\napp=web,\n\n80/http/http;\n");
+  answer(kPods);
+  EXPECT_EQ(launcher_.last()->spec.argv[3], "8080:8000");
+}
+
+TEST_F(ForwardResolutionTest, MissingTargetBacksOffWithKubectlsReason) {
+  auto forward = makeForward(deploymentSpec());
+  forward->activate();
+  launcher_.last()->printError("Error from server (NotFound): deployments.apps \"web\" not found");
+  launcher_.last()->exit(1);
+  dispatcher_.runPosted();
+  EXPECT_EQ(forward->state(), ForwardState::kBackoff);
+  EXPECT_EQ(forward->lastError(), "NotFound: deployments.apps \"web\" not found");
+  dispatcher_.advance(milliseconds(500));
+  EXPECT_EQ(launcher_.last()->spec.argv[2], "deployment/web") << "asks for the object again";
+}
+
+TEST_F(ForwardResolutionTest, NoRunningPodBacksOffAndSaysWhatItSaw) {
+  auto forward = makeForward(deploymentSpec());
+  forward->activate();
+  answer(kDeployment);
+  answer("web-old\t2026-11-24T10:00:00Z\tterminating\tRunning\tTrue\t\n");
+  EXPECT_EQ(forward->state(), ForwardState::kBackoff);
+  EXPECT_EQ(forward->lastError(), "no running pod for deployment/web (web-old Terminating)");
+}
+
+TEST_F(ForwardResolutionTest, AHungApiServerDuringResolutionHitsTheStartDeadline) {
+  auto forward = makeForward(deploymentSpec());
+  forward->activate();
+  dispatcher_.advance(forward->spec().start_timeout);
+  EXPECT_EQ(forward->state(), ForwardState::kBackoff);
+  EXPECT_THAT(forward->lastError(), HasSubstr("no answer from the API server"));
+  EXPECT_TRUE(launcher_.children()[0]->destroyed) << "the hung kubectl get is killed";
+}
+
+TEST_F(ForwardResolutionTest, StopDuringResolutionAbandonsIt) {
+  auto forward = makeForward(deploymentSpec());
+  forward->activate();
+  forward->stop();
+  answer(kDeployment);  // a late answer from the abandoned kubectl changes nothing
+  EXPECT_EQ(forward->state(), ForwardState::kStopped);
+  EXPECT_EQ(launcher_.spawnCount(), 1u);
+}
+
+TEST_F(ForwardResolutionTest, KubectlMissingFailsForGood) {
+  launcher_.failNextSpawn(absl::NotFoundError("kubectl: program not found on PATH (/usr/bin)"));
+  auto forward = makeForward(deploymentSpec());
+  forward->activate();
+  EXPECT_EQ(forward->state(), ForwardState::kFailed);
+}
+
+}  // namespace
+}  // namespace pfd::core
