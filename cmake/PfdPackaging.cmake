@@ -1,0 +1,128 @@
+# Installs what a user gets besides the executables (systemd user unit, man pages, shell
+# completions, docs) and describes the Debian package that CPack builds from the install tree.
+# `cmake --install BUILD --prefix P` lays the tree out under P; scripts/check-package.sh builds,
+# inspects, installs and removes the .deb.
+
+set(_pfd_packaging_dir ${PROJECT_SOURCE_DIR}/packaging)
+set(_pfd_packaging_binary_dir ${PROJECT_BINARY_DIR}/packaging)
+
+# --- systemd user unit --------------------------------------------------------------------------
+# The unit names the installed pfd by its absolute path, which is only known at install time:
+# `cmake --install --prefix` and CPack's staging choose the prefix after configuration. So the
+# installed copy is configured at install time from the prefix in effect then (CPack sets
+# CPACK_SET_DESTDIR below, so that prefix is the package's /usr, not its staging directory).
+# A build-tree copy, whose ExecStart is the pfd in this build, lets tests run
+# `systemd-analyze verify` without installing anything.
+set(PFD_SYSTEMD_USER_UNIT_DIR lib/systemd/user
+    CACHE STRING "Where the systemd user unit is installed, relative to the install prefix")
+
+function(_pfd_configure_build_tree_unit)
+  set(CMAKE_INSTALL_FULL_BINDIR "$<TARGET_FILE_DIR:pfd>")
+  configure_file(${_pfd_packaging_dir}/systemd/pfd.service.in
+                 ${_pfd_packaging_binary_dir}/systemd/pfd.service.genex @ONLY)
+  file(GENERATE OUTPUT ${_pfd_packaging_binary_dir}/systemd/pfd.service
+       INPUT ${_pfd_packaging_binary_dir}/systemd/pfd.service.genex)
+endfunction()
+_pfd_configure_build_tree_unit()
+
+install(CODE "
+  if(IS_ABSOLUTE \"${CMAKE_INSTALL_BINDIR}\")
+    set(CMAKE_INSTALL_FULL_BINDIR \"${CMAKE_INSTALL_BINDIR}\")
+  else()
+    set(CMAKE_INSTALL_FULL_BINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}\")
+  endif()
+  # One staging file per destination, so that concurrent installs to different prefixes (tests
+  # run in parallel) do not overwrite each other's unit.
+  string(SHA1 _pfd_unit_key \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}\")
+  set(_pfd_unit \"${_pfd_packaging_binary_dir}/install-\${_pfd_unit_key}/pfd.service\")
+  configure_file(\"${_pfd_packaging_dir}/systemd/pfd.service.in\" \"\${_pfd_unit}\" @ONLY)
+  file(INSTALL DESTINATION \"\${CMAKE_INSTALL_PREFIX}/${PFD_SYSTEMD_USER_UNIT_DIR}\"
+       TYPE FILE PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ FILES \"\${_pfd_unit}\")
+  get_filename_component(_pfd_unit_dir \"\${_pfd_unit}\" DIRECTORY)
+  file(REMOVE_RECURSE \"\${_pfd_unit_dir}\")
+")
+
+# --- man pages ----------------------------------------------------------------------------------
+# Hand-written roff with the version filled in, then compressed as Debian installs man pages
+# (gzip -n: no name or time stamp in the header, so the package is reproducible).
+find_program(PFD_GZIP_PROGRAM gzip REQUIRED)
+set(_pfd_man_pages pfd.1 pfctl.1 pfd.yaml.5)
+set(_pfd_man_outputs)
+foreach(page IN LISTS _pfd_man_pages)
+  configure_file(${_pfd_packaging_dir}/man/${page} ${_pfd_packaging_binary_dir}/man/${page} @ONLY)
+  add_custom_command(
+    OUTPUT ${_pfd_packaging_binary_dir}/man/${page}.gz
+    COMMAND ${PFD_GZIP_PROGRAM} -9 -n -f -k ${_pfd_packaging_binary_dir}/man/${page}
+    DEPENDS ${_pfd_packaging_binary_dir}/man/${page}
+    COMMENT "Compressing man page ${page}"
+    VERBATIM)
+  list(APPEND _pfd_man_outputs ${_pfd_packaging_binary_dir}/man/${page}.gz)
+  string(REGEX REPLACE "^.*\\.([0-9])$" "\\1" _pfd_man_section ${page})
+  install(FILES ${_pfd_packaging_binary_dir}/man/${page}.gz
+          DESTINATION ${CMAKE_INSTALL_MANDIR}/man${_pfd_man_section})
+endforeach()
+add_custom_target(pfd_man_pages ALL DEPENDS ${_pfd_man_outputs})
+
+# --- shell completions --------------------------------------------------------------------------
+# The directories each shell's own Debian package searches for completions of other packages.
+set(_pfd_completions ${_pfd_packaging_dir}/completions)
+install(FILES ${_pfd_completions}/pfctl.bash
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME pfctl)
+install(FILES ${_pfd_completions}/pfd.bash
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME pfd)
+install(FILES ${_pfd_completions}/_pfctl ${_pfd_completions}/_pfd
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
+install(FILES ${_pfd_completions}/pfctl.fish ${_pfd_completions}/pfd.fish
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)
+
+# --- documentation ------------------------------------------------------------------------------
+install(FILES ${PROJECT_SOURCE_DIR}/config/example.yaml ${PROJECT_SOURCE_DIR}/config/pfd.schema.json
+              ${PROJECT_SOURCE_DIR}/docs/config.md
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# OPTIONAL: the README is the lead's to write; the package must not fail to build without it.
+install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR} OPTIONAL)
+
+# --- Debian package (CPack) ---------------------------------------------------------------------
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME pfd)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_VENDOR "pfd developers")
+set(CPACK_PACKAGE_CONTACT "pfd developers <pfd-maintainers@example.invalid>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "self-healing kubectl port-forward supervisor")
+# Install with DESTDIR=<staging> and CMAKE_INSTALL_PREFIX=/usr, so that paths configured at
+# install time (the unit's ExecStart) are the ones the package installs to. With
+# CPACK_SET_DESTDIR, CPACK_INSTALL_PREFIX is that prefix; it would default to the build's own
+# CMAKE_INSTALL_PREFIX (/usr/local), where Debian packages must not put files.
+set(CPACK_SET_DESTDIR ON)
+set(CPACK_INSTALL_PREFIX /usr)
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_STRIP_FILES ON)
+set(CPACK_PACKAGE_DIRECTORY ${PROJECT_BINARY_DIR}/package)
+
+set(CPACK_DEBIAN_PACKAGE_MAINTAINER "pfd developers <pfd-maintainers@example.invalid>")
+set(CPACK_DEBIAN_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://example.invalid/pfd")
+set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+# The runtime libraries (gRPC, protobuf, abseil, libuv, yaml-cpp, libcurl, libsystemd, spdlog,
+# fmt...) are derived from the binaries by dpkg-shlibdeps, so the list cannot drift from what is
+# linked.
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+# The long description: CPack puts CPACK_PACKAGE_DESCRIPTION_SUMMARY before it as the synopsis,
+# indents each line and turns an empty line into " ." (deb-control(5)).
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
+    "pfd reads a YAML list of port-forwards and keeps each alive: it runs one
+kubectl port-forward (or any other port-forwarding program, such as ssh -L)
+per forward, restarts it with exponential backoff when it exits or stops
+forwarding, checks it with readiness probes (HTTP, TCP or a command), and
+reloads the list when the file changes. pfctl shows the state of every
+forward and stops, starts, restarts and follows them.
+
+pfd runs as a systemd user service: systemctl --user enable --now pfd
+
+kubectl is not packaged in Debian: install it from the Kubernetes project,
+or name another port-forwarding command in the config.")
+
+include(CPack)

@@ -1,0 +1,74 @@
+"""The systemd user unit: systemd itself accepts it, and it says what pfd needs."""
+import os
+
+import pytest
+from packaging_support import systemd_verify, unit_directives
+
+
+@pytest.fixture(scope="module")
+def unit(build_dir: str) -> str:
+    """The build-tree copy of the unit, whose ExecStart is the pfd of this build."""
+    path = os.path.join(build_dir, "packaging", "systemd", "pfd.service")
+    assert os.path.isfile(path), f"{path} is missing; reconfigure the build (cmake -S . -B ...)"
+    return path
+
+
+def test_systemd_analyze_verify_accepts_the_unit(unit):
+    assert systemd_verify(unit) == ""
+
+
+def test_verify_catches_a_directive_systemd_cannot_parse(unit, tmp_dir):
+    # systemd-analyze exits 0 on an unparsable value; systemd_verify must still report it, or
+    # the test above would pass on a broken unit.
+    broken = os.path.join(tmp_dir, "pfd.service")
+    with open(unit) as source, open(broken, "w") as out:
+        out.write(source.read().replace("KillMode=mixed", "KillMode=mixd"))
+    assert "mixd" in systemd_verify(broken)
+
+
+def test_verify_catches_an_exec_start_that_does_not_exist(unit, tmp_dir):
+    broken = os.path.join(tmp_dir, "pfd.service")
+    with open(unit) as source, open(broken, "w") as out:
+        for line in source:
+            out.write("ExecStart=/nonexistent/pfd\n" if line.startswith("ExecStart=") else line)
+    assert "/nonexistent/pfd" in systemd_verify(broken)
+
+
+def test_exec_start_runs_the_built_pfd_without_flags(unit, pfd_bin):
+    # The default config and socket come from XDG_CONFIG_HOME / XDG_RUNTIME_DIR, which the user
+    # manager sets, so the unit passes no paths.
+    assert unit_directives(unit)["Service.ExecStart"] == [pfd_bin]
+    assert os.access(pfd_bin, os.X_OK)
+
+
+def test_unit_is_a_notify_service_that_reloads_with_sighup(unit):
+    directives = unit_directives(unit)
+    assert directives["Service.Type"] == ["notify"]
+    assert directives["Service.ExecReload"] == ["/bin/kill -HUP $MAINPID"]
+
+
+def test_unit_restarts_on_failure_but_not_on_a_config_error(unit):
+    directives = unit_directives(unit)
+    assert directives["Service.Restart"] == ["on-failure"]
+    assert directives["Service.RestartPreventExitStatus"] == ["1"]
+    assert directives["Service.RestartSec"] == ["2s"]
+    assert directives["Service.WatchdogSec"] == ["30s"]
+
+
+def test_stop_leaves_pfd_time_to_stop_its_children(unit):
+    directives = unit_directives(unit)
+    # pfd gives each child 3 s after SIGTERM (in parallel), then up to 2 s to close the socket.
+    timeout = directives["Service.TimeoutStopSec"][0]
+    assert timeout.endswith("s") and int(timeout[:-1]) >= 10, timeout
+    assert directives["Service.KillMode"] == ["mixed"]
+
+
+def test_unit_is_enabled_for_the_user_session_and_documented(unit):
+    directives = unit_directives(unit)
+    assert directives["Install.WantedBy"] == ["default.target"]
+    assert directives["Unit.Documentation"] == ["man:pfd(1) man:pfctl(1) man:pfd.yaml(5)"]
+
+
+def test_unit_template_names_the_install_bindir(source_dir):
+    template = os.path.join(source_dir, "packaging", "systemd", "pfd.service.in")
+    assert unit_directives(template)["Service.ExecStart"] == ["@CMAKE_INSTALL_FULL_BINDIR@/pfd"]
