@@ -33,8 +33,15 @@ int main(int argc, char** argv) {
   app.set_version_flag("-V,--version", "pfd " PFD_VERSION);
   app.footer(
       "Exit status: 0 after SIGTERM/SIGINT stopped every forward; 1 when pfd cannot "
-      "start (bad config, another pfd on the socket, unusable socket path).");
-  CLI11_PARSE(app, argc, argv);
+      "start (bad config, another pfd on the socket, unusable socket path); 64 for a bad "
+      "command line.");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // --help and --version end here too, with 0; a bad command line is EX_USAGE, as in pfctl.
+    const int code = app.exit(error);
+    return code == 0 ? 0 : 64;
+  }
 
   if (absl::Status status = pfd::app::configureLogging(log_level); !status.ok()) {
     std::cerr << "pfd: " << status.message() << "\n";

@@ -50,15 +50,20 @@ absl::Status Daemon::init(config::Config config) {
   launcher_ = std::move(*launcher);
   prober_ = probe::ProberSet::createForLoop(dispatcher_->loop(), *launcher_);
 
-  auto random = std::make_shared<std::mt19937_64>(std::random_device{}());
+  auto generator = std::make_shared<std::mt19937_64>(std::random_device{}());
+  auto random = [generator] {
+    return std::uniform_real_distribution<double>(0.0, 1.0)(*generator);
+  };
+  pod_watches_ = std::make_unique<core::PodWatchHub>(*dispatcher_, *launcher_, random);
   forward_context_ = std::make_unique<core::ForwardContext>(core::ForwardContext{
       .dispatcher = *dispatcher_,
       .launcher = *launcher_,
       .prober = *prober_,
-      .random = [random] { return std::uniform_real_distribution<double>(0.0, 1.0)(*random); },
+      .random = random,
       .describe_port_owner = [](const std::string&,
                                 uint16_t port) { return describeLocalPortOwner(port); },
-      .stop_grace = options_.stop_grace});
+      .stop_grace = options_.stop_grace,
+      .pod_watches = pod_watches_.get()});
   supervisor_ = std::make_unique<core::Supervisor>(*forward_context_);
 
   v1::GetVersionResponse version;
@@ -112,6 +117,7 @@ Daemon::~Daemon() {
   server_.reset();
   service_.reset();
   supervisor_.reset();
+  pod_watches_.reset();
   forward_context_.reset();
   prober_.reset();
   launcher_.reset();

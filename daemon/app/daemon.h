@@ -56,6 +56,7 @@ class Daemon {
   event::LibuvDispatcherPtr dispatcher_;
   process::LibuvProcessLauncherPtr launcher_;
   std::unique_ptr<probe::ProberSet> prober_;
+  std::unique_ptr<core::PodWatchHub> pod_watches_;
   std::unique_ptr<core::ForwardContext> forward_context_;
   std::unique_ptr<core::Supervisor> supervisor_;
   std::unique_ptr<rpc::ControlService> service_;

@@ -68,8 +68,7 @@ void SystemdNotifier::updateStatus() {
   }
 }
 
-void SystemdNotifier::onStateChanged(const core::Forward&, core::ForwardState,
-                                     const std::string&) {
+void SystemdNotifier::onStateChanged(const core::Forward&, core::ForwardState, const std::string&) {
   updateStatus();
 }
 

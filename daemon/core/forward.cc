@@ -97,6 +97,7 @@ void Forward::stop() {
   want_running_ = false;
   retry_timer_->disable();
   stopTimersAndProbes();
+  pod_watch_.reset();
   if (child_ != nullptr) {
     terminateChild(AfterExit::kStay);
   }
@@ -123,6 +124,7 @@ void Forward::replaceSpec(ForwardSpec spec) {
   spec_ = std::move(spec);
   pod_ = spec_.isCommand() ? "" : podOfTarget(spec_.target);
   target_cache_.reset();
+  pod_watch_.reset();  // the namespace or context may have changed
   if (shutting_down_) {
     return;
   }
@@ -151,6 +153,7 @@ void Forward::shutdown() {
   want_running_ = false;
   retry_timer_->disable();
   stopTimersAndProbes();
+  pod_watch_.reset();
   if (child_ != nullptr) {
     terminateChild(AfterExit::kStay);
   } else {
@@ -172,6 +175,10 @@ void Forward::spawnChild() {
   first_spawn_ = false;
 
   if (needsResolution(spec_)) {
+    if (context_.pod_watches != nullptr && pod_watch_ == nullptr) {
+      pod_watch_ = context_.pod_watches->registerForward(
+          spec_, [this](const std::string& pod) { onPodLeaving(pod); });
+    }
     setState(ForwardState::kStarting, absl::StrCat("looking for a pod of ", spec_.target));
     start_deadline_timer_->enable(spec_.start_timeout);
     resolver_ = std::make_unique<TargetResolver>(
@@ -235,6 +242,16 @@ void Forward::launch(const std::vector<std::string>& argv) {
   if (spec_.isCommand()) {
     checkCommandPorts();
   }
+}
+
+void Forward::onPodLeaving(const std::string& pod) {
+  if (pod != pod_ || child_ == nullptr || terminating_ || !want_running_) {
+    return;
+  }
+  // Move before a client connection fails on the dying pod; no backoff: this is not a failure.
+  note(absl::StrCat("pod ", pod, " is terminating: moving to another pod"));
+  spdlog::info("{}: pod {} is terminating: moving to another pod", spec_.name, pod);
+  terminateChild(AfterExit::kStartNow);
 }
 
 void Forward::onStartDeadline() {

@@ -12,6 +12,7 @@
 #include "daemon/core/forward_spec.h"
 #include "daemon/core/forward_state.h"
 #include "daemon/core/log_buffer.h"
+#include "daemon/core/pod_watch.h"
 #include "daemon/core/probe_session.h"
 #include "daemon/core/target_resolver.h"
 #include "daemon/event/dispatcher.h"
@@ -33,6 +34,8 @@ struct ForwardContext {
   Milliseconds stop_grace{3000};
   // How often a command forward's ports are tried while it starts.
   Milliseconds port_check_interval{100};
+  // Tells workload forwards that their pod is being deleted; null: they learn it from kubectl.
+  PodWatchHub* pod_watches = nullptr;
 };
 
 class Forward;
@@ -93,6 +96,7 @@ class Forward {
   void onResolved(absl::StatusOr<Resolution> resolution);
   void launch(const std::vector<std::string>& argv);
   void onStartDeadline();
+  void onPodLeaving(const std::string& pod);
   void onLine(process::OutputStream stream, std::string_view line);
   void onExit(process::ExitStatus status);
   void onPortForwarding(uint16_t port);
@@ -145,6 +149,7 @@ class Forward {
   event::TimerPtr retry_timer_;
   event::TimerPtr start_deadline_timer_;
   event::TimerPtr port_check_timer_;
+  PodWatchRegistrationPtr pod_watch_;
   uint64_t run_ = 0;  // bumped whenever probes, port checks and resolution are abandoned
   std::unique_ptr<TargetResolver> resolver_;
   std::optional<TargetObject> target_cache_;  // the workload's selector, kept across restarts

@@ -103,3 +103,11 @@ def test_pfd_socket_env_is_honoured_by_both_programs(make_pfd, ports):
                             timeout=20)
     assert result.returncode == 0, result.stderr
     assert "READY" in result.stdout
+
+
+def test_bad_command_line_exits_64():
+    import os as _os
+    result = subprocess.run([_os.environ["PFD_BIN"], "--no-such-flag"], capture_output=True,
+                            text=True, timeout=20)
+    assert result.returncode == 64
+    assert "--no-such-flag" in result.stderr

@@ -126,6 +126,31 @@ TEST_F(ForwardResolutionTest, StopDuringResolutionAbandonsIt) {
   EXPECT_EQ(launcher_.spawnCount(), 1u);
 }
 
+TEST_F(ForwardResolutionTest, MovesOffAPodAsSoonAsItStartsTerminating) {
+  PodWatchHub hub(dispatcher_, launcher_, [] { return 0.0; });
+  context_.pod_watches = &hub;
+  auto forward = makeForward(deploymentSpec());
+  forward->activate();
+  auto watch = launcher_.children()[0];
+  ASSERT_THAT(watch->spec.argv, Contains("--watch"));
+  answer(kDeployment);
+  answer(kPods);
+  printForwarding(*launcher_.last(), forward->spec());
+  ASSERT_EQ(forward->pod(), "web-new");
+  const size_t spawned = launcher_.spawnCount();
+
+  watch->print("MODIFIED   web-other   terminating");
+  EXPECT_EQ(launcher_.spawnCount(), spawned) << "not our pod";
+  watch->print("MODIFIED   web-new   terminating");
+  dispatcher_.runPosted();
+  EXPECT_EQ(forward->state(), ForwardState::kStarting);
+  ASSERT_EQ(launcher_.spawnCount(), spawned + 1);
+  EXPECT_EQ(launcher_.last()->spec.argv[2], "pods") << "looks for another pod at once";
+  EXPECT_EQ(dispatcher_.enabledTimers(), 1u) << "only the start deadline: no backoff";
+  forward->shutdown();
+  dispatcher_.runPosted();
+}
+
 TEST_F(ForwardResolutionTest, KubectlMissingFailsForGood) {
   launcher_.failNextSpawn(absl::NotFoundError("kubectl: program not found on PATH (/usr/bin)"));
   auto forward = makeForward(deploymentSpec());

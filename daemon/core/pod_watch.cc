@@ -1,0 +1,145 @@
+#include "daemon/core/pod_watch.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "daemon/core/restart_policy.h"
+#include "spdlog/spdlog.h"
+
+namespace pfd::core {
+
+class PodWatchHub::Watch {
+ public:
+  Watch(PodWatchHub& hub, PodWatchKey key)
+      : hub_(hub),
+        key_(std::move(key)),
+        restart_timer_(hub.dispatcher_.createTimer([this] { start(); })) {}
+
+  void add(uint64_t id, PodLeaving on_leaving) {
+    listeners_[id] = std::move(on_leaving);
+    if (process_ == nullptr && !restart_timer_->enabled()) {
+      start();
+    }
+  }
+  void remove(uint64_t id) { listeners_.erase(id); }
+  bool unused() const { return listeners_.empty(); }
+
+ private:
+  void start() {
+    auto process =
+        hub_.launcher_.spawn({.argv = watchArgv(key_)},
+                             {.on_line = [this](process::OutputStream stream,
+                                                std::string_view line) { onLine(stream, line); },
+                              .on_exit = [this](process::ExitStatus) { onExit(); }});
+    if (!process.ok()) {
+      spdlog::debug("pod watch for namespace {}: {}", key_.namespace_name,
+                    std::string(process.status().message()));
+      scheduleRestart();
+      return;
+    }
+    process_ = std::move(*process);
+  }
+
+  // "MODIFIED   web-abc   terminating" (kubectl aligns the columns).
+  void onLine(process::OutputStream stream, std::string_view line) {
+    if (stream != process::OutputStream::kStdout) {
+      return;
+    }
+    std::vector<absl::string_view> fields = absl::StrSplit(
+        absl::string_view(line.data(), line.size()), absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    if (fields.size() < 3) {
+      return;
+    }
+    failures_ = 0;  // the watch works
+    if (fields[0] != "DELETED" && fields[2] != "terminating") {
+      return;
+    }
+    const std::string pod(fields[1]);
+    // A listener may unregister (or a forward be destroyed) while being told.
+    std::vector<PodLeaving> listeners;
+    for (const auto& [id, listener] : listeners_) {
+      listeners.push_back(listener);
+    }
+    for (const PodLeaving& listener : listeners) {
+      listener(pod);
+    }
+  }
+
+  void onExit() {
+    hub_.dispatcher_.post([released = std::move(process_)] {});
+    if (!unused()) {
+      scheduleRestart();
+    }
+  }
+
+  void scheduleRestart() {
+    static const BackoffSpec kWatchBackoff{
+        .initial = Milliseconds(1000), .max = Milliseconds(30000), .multiplier = 2, .jitter = 0.2};
+    restart_timer_->enable(restartDelay(kWatchBackoff, failures_++, hub_.random_()));
+  }
+
+  PodWatchHub& hub_;
+  PodWatchKey key_;
+  std::map<uint64_t, PodLeaving> listeners_;
+  process::ProcessPtr process_;
+  event::TimerPtr restart_timer_;
+  int failures_ = 0;
+};
+
+PodWatchRegistration::~PodWatchRegistration() { hub_.unregister(key_, id_); }
+
+PodWatchHub::PodWatchHub(event::Dispatcher& dispatcher, process::ProcessLauncher& launcher,
+                         std::function<double()> random)
+    : dispatcher_(dispatcher), launcher_(launcher), random_(std::move(random)) {}
+
+PodWatchHub::~PodWatchHub() = default;
+
+PodWatchRegistrationPtr PodWatchHub::registerForward(const ForwardSpec& spec,
+                                                     PodLeaving on_leaving) {
+  PodWatchKey key = PodWatchKey::of(spec);
+  auto& watch = watches_[key];
+  if (watch == nullptr) {
+    watch = std::make_unique<Watch>(*this, key);
+  }
+  const uint64_t id = next_id_++;
+  watch->add(id, std::move(on_leaving));
+  return std::make_unique<PodWatchRegistration>(*this, std::move(key), id);
+}
+
+void PodWatchHub::unregister(const PodWatchKey& key, uint64_t id) {
+  auto it = watches_.find(key);
+  if (it == watches_.end()) {
+    return;
+  }
+  it->second->remove(id);
+  if (it->second->unused()) {
+    // Possibly inside the watch's own callback: destroy it (and its kubectl) on the next turn.
+    dispatcher_.post([released = std::move(it->second)] {});
+    watches_.erase(it);
+  }
+}
+
+std::vector<std::string> PodWatchHub::watchArgv(const PodWatchKey& key) {
+  std::vector<std::string> argv = {
+      key.kubectl,
+      "get",
+      "pods",
+      "--watch",
+      "--output-watch-events",
+      "--namespace",
+      key.namespace_name,
+      "-o",
+      R"(go-template={{.type}}{{"\t"}}{{.object.metadata.name}}{{"\t"}})"
+      R"({{if .object.metadata.deletionTimestamp}}terminating{{else}}live{{end}}{{"\n"}})"};
+  if (!key.context.empty()) {
+    argv.insert(argv.end(), {"--context", key.context});
+  }
+  if (!key.kubeconfig.empty()) {
+    argv.insert(argv.end(), {"--kubeconfig", key.kubeconfig});
+  }
+  return argv;
+}
+
+}  // namespace pfd::core
