@@ -111,3 +111,19 @@ def test_bad_command_line_exits_64():
                             text=True, timeout=20)
     assert result.returncode == 64
     assert "--no-such-flag" in result.stderr
+
+
+def test_sigkill_of_pfd_also_ends_the_childs_own_children(make_pfd, ports):
+    from conftest import command_forward as forward
+    from pfd_harness import process_alive
+    pfd = make_pfd(config(forward("family", ports[0], "--spawn-grandchild")))
+    grandchild = int(pfd.wait_for_log(r"family\| grandchild (\d+)")[1])
+    pfd.wait_for_state("family", "READY")
+    child = pfd.forward("family")["pid"]
+    try:
+        pfd.kill()
+        assert wait_for_exit(child, 1.0)
+        assert wait_for_exit(grandchild, 1.0), "the grandchild outlived pfd by more than 1s"
+    finally:
+        if process_alive(grandchild):
+            os.kill(grandchild, 9)
