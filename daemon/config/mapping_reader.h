@@ -10,7 +10,7 @@
 #include "daemon/config/diagnostics.h"
 #include "daemon/config/key_schema.h"
 #include "daemon/core/forward_spec.h"
-#include "yaml-cpp/node/node.h"
+#include "yaml-cpp/yaml.h"
 
 namespace pfd::config {
 
