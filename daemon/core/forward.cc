@@ -163,6 +163,7 @@ void Forward::shutdown() {
 
 void Forward::spawnChild() {
   stopTimersAndProbes();
+  waiting_for_pod_ = false;
   forwarding_ports_.clear();
   run_error_.clear();
   pending_reason_.clear();
@@ -177,7 +178,7 @@ void Forward::spawnChild() {
   if (needsResolution(spec_)) {
     if (context_.pod_watches != nullptr && pod_watch_ == nullptr) {
       pod_watch_ = context_.pod_watches->registerForward(
-          spec_, [this](const std::string& pod) { onPodLeaving(pod); });
+          spec_, [this](const PodEvent& event) { onPodEvent(event); });
     }
     setState(ForwardState::kStarting, absl::StrCat("looking for a pod of ", spec_.target));
     start_deadline_timer_->enable(spec_.start_timeout);
@@ -198,6 +199,7 @@ void Forward::onResolved(absl::StatusOr<Resolution> resolution) {
   releaseLater(std::move(resolver_));
   if (!resolution.ok()) {
     start_deadline_timer_->disable();
+    waiting_for_pod_ = noPodRunning(resolution.status());
     const std::string reason(resolution.status().message());
     if (retryCannotHelp(resolution.status())) {
       enterFailed(reason);
@@ -244,14 +246,25 @@ void Forward::launch(const std::vector<std::string>& argv) {
   }
 }
 
-void Forward::onPodLeaving(const std::string& pod) {
-  if (pod != pod_ || child_ == nullptr || terminating_ || !want_running_) {
+void Forward::onPodEvent(const PodEvent& event) {
+  if (event.leaving() && event.name == pod_ && child_ != nullptr && !terminating_ &&
+      want_running_) {
+    // Move before a client connection fails on the dying pod; no backoff: this is not a failure.
+    note(absl::StrCat("pod ", event.name, " is terminating: moving to another pod"));
+    spdlog::info("{}: pod {} is terminating: moving to another pod", spec_.name, event.name);
+    terminateChild(AfterExit::kStartNow);
     return;
   }
-  // Move before a client connection fails on the dying pod; no backoff: this is not a failure.
-  note(absl::StrCat("pod ", pod, " is terminating: moving to another pod"));
-  spdlog::info("{}: pod {} is terminating: moving to another pod", spec_.name, pod);
-  terminateChild(AfterExit::kStartNow);
+  if (state_ == ForwardState::kBackoff && waiting_for_pod_ && event.running_and_ready &&
+      !event.leaving() &&
+      (!target_cache_.has_value() || selectorMatches(target_cache_->selector, event.labels))) {
+    // The wait was the cluster's doing, not a failure of the forward: do not sit out a backoff
+    // that grew while no pod ran.
+    note(absl::StrCat("pod ", event.name, " is ready: starting now"));
+    spdlog::info("{}: pod {} is ready: starting now", spec_.name, event.name);
+    retry_timer_->disable();
+    spawnChild();
+  }
 }
 
 void Forward::onStartDeadline() {

@@ -96,7 +96,7 @@ class Forward {
   void onResolved(absl::StatusOr<Resolution> resolution);
   void launch(const std::vector<std::string>& argv);
   void onStartDeadline();
-  void onPodLeaving(const std::string& pod);
+  void onPodEvent(const PodEvent& event);
   void onLine(process::OutputStream stream, std::string_view line);
   void onExit(process::ExitStatus status);
   void onPortForwarding(uint16_t port);
@@ -150,6 +150,7 @@ class Forward {
   event::TimerPtr start_deadline_timer_;
   event::TimerPtr port_check_timer_;
   PodWatchRegistrationPtr pod_watch_;
+  bool waiting_for_pod_ = false;  // BACKOFF only because no pod of the target runs
   uint64_t run_ = 0;  // bumped whenever probes, port checks and resolution are abandoned
   std::unique_ptr<TargetResolver> resolver_;
   std::optional<TargetObject> target_cache_;  // the workload's selector, kept across restarts

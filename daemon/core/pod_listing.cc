@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace pfd::core {
 namespace {
@@ -193,6 +194,75 @@ absl::StatusOr<std::vector<PortSpec>> podPorts(const std::vector<PortSpec>& port
     translated.push_back({.local = port.local, .remote = container_port});
   }
   return translated;
+}
+
+namespace {
+
+// Splits at commas outside parentheses: "a=b,c in (d,e)" -> "a=b", "c in (d,e)".
+std::vector<absl::string_view> requirements(absl::string_view selector) {
+  std::vector<absl::string_view> parts;
+  int depth = 0;
+  size_t start = 0;
+  for (size_t i = 0; i <= selector.size(); ++i) {
+    const char c = i < selector.size() ? selector[i] : ',';
+    depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+    if (c == ',' && depth == 0) {
+      absl::string_view part = absl::StripAsciiWhitespace(selector.substr(start, i - start));
+      if (!part.empty()) {
+        parts.push_back(part);
+      }
+      start = i + 1;
+    }
+  }
+  return parts;
+}
+
+bool requirementMatches(absl::string_view requirement,
+                        const std::map<std::string, std::string>& labels) {
+  auto value_of = [&](absl::string_view key) -> const std::string* {
+    auto it = labels.find(std::string(absl::StripAsciiWhitespace(key)));
+    return it == labels.end() ? nullptr : &it->second;
+  };
+  if (absl::ConsumePrefix(&requirement, "!")) {
+    return value_of(requirement) == nullptr;
+  }
+  for (absl::string_view op : {" notin ", " in "}) {
+    size_t at = requirement.find(op);
+    if (at == absl::string_view::npos) {
+      continue;
+    }
+    const std::string* value = value_of(requirement.substr(0, at));
+    absl::string_view set = absl::StripAsciiWhitespace(requirement.substr(at + op.size()));
+    absl::ConsumePrefix(&set, "(");
+    absl::ConsumeSuffix(&set, ")");
+    bool found = false;
+    for (absl::string_view item : absl::StrSplit(set, ',')) {
+      found = found || (value != nullptr && absl::StripAsciiWhitespace(item) == *value);
+    }
+    return op == " in " ? found : !found;
+  }
+  for (absl::string_view op : {"!=", "==", "="}) {
+    size_t at = requirement.find(op);
+    if (at == absl::string_view::npos) {
+      continue;
+    }
+    const std::string* value = value_of(requirement.substr(0, at));
+    const bool equal = value != nullptr &&
+                       *value == absl::StripAsciiWhitespace(requirement.substr(at + op.size()));
+    return op == "!=" ? !equal : equal;
+  }
+  return value_of(requirement) != nullptr;
+}
+
+}  // namespace
+
+bool selectorMatches(absl::string_view selector, const std::map<std::string, std::string>& labels) {
+  for (absl::string_view requirement : requirements(selector)) {
+    if (!requirementMatches(requirement, labels)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace pfd::core

@@ -51,4 +51,8 @@ absl::StatusOr<PodInfo> choosePod(const std::vector<PodInfo>& pods, absl::string
 absl::StatusOr<std::vector<PortSpec>> podPorts(const std::vector<PortSpec>& ports,
                                                const TargetObject& target, const PodInfo& pod);
 
+// Whether a pod with `labels` matches a label selector as `kubectl get -l` takes it
+// ("app=web,tier!=db,env in (a,b),!canary").
+bool selectorMatches(absl::string_view selector, const std::map<std::string, std::string>& labels);
+
 }  // namespace pfd::core

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "daemon/core/restart_policy.h"
 #include "spdlog/spdlog.h"
 
@@ -17,8 +18,8 @@ class PodWatchHub::Watch {
         key_(std::move(key)),
         restart_timer_(hub.dispatcher_.createTimer([this] { start(); })) {}
 
-  void add(uint64_t id, PodLeaving on_leaving) {
-    listeners_[id] = std::move(on_leaving);
+  void add(uint64_t id, PodEventCallback on_event) {
+    listeners_[id] = std::move(on_event);
     if (process_ == nullptr && !restart_timer_->enabled()) {
       start();
     }
@@ -42,28 +43,20 @@ class PodWatchHub::Watch {
     process_ = std::move(*process);
   }
 
-  // "MODIFIED   web-abc   terminating" (kubectl aligns the columns).
   void onLine(process::OutputStream stream, std::string_view line) {
-    if (stream != process::OutputStream::kStdout) {
-      return;
-    }
-    std::vector<absl::string_view> fields = absl::StrSplit(
-        absl::string_view(line.data(), line.size()), absl::ByAnyChar(" \t"), absl::SkipEmpty());
-    if (fields.size() < 3) {
+    PodEvent event;
+    if (stream != process::OutputStream::kStdout ||
+        !parsePodEvent(absl::string_view(line.data(), line.size()), &event)) {
       return;
     }
     failures_ = 0;  // the watch works
-    if (fields[0] != "DELETED" && fields[2] != "terminating") {
-      return;
-    }
-    const std::string pod(fields[1]);
     // A listener may unregister (or a forward be destroyed) while being told.
-    std::vector<PodLeaving> listeners;
+    std::vector<PodEventCallback> listeners;
     for (const auto& [id, listener] : listeners_) {
       listeners.push_back(listener);
     }
-    for (const PodLeaving& listener : listeners) {
-      listener(pod);
+    for (const PodEventCallback& listener : listeners) {
+      listener(event);
     }
   }
 
@@ -82,7 +75,7 @@ class PodWatchHub::Watch {
 
   PodWatchHub& hub_;
   PodWatchKey key_;
-  std::map<uint64_t, PodLeaving> listeners_;
+  std::map<uint64_t, PodEventCallback> listeners_;
   process::ProcessPtr process_;
   event::TimerPtr restart_timer_;
   int failures_ = 0;
@@ -97,14 +90,14 @@ PodWatchHub::PodWatchHub(event::Dispatcher& dispatcher, process::ProcessLauncher
 PodWatchHub::~PodWatchHub() = default;
 
 PodWatchRegistrationPtr PodWatchHub::registerForward(const ForwardSpec& spec,
-                                                     PodLeaving on_leaving) {
+                                                     PodEventCallback on_event) {
   PodWatchKey key = PodWatchKey::of(spec);
   auto& watch = watches_[key];
   if (watch == nullptr) {
     watch = std::make_unique<Watch>(*this, key);
   }
   const uint64_t id = next_id_++;
-  watch->add(id, std::move(on_leaving));
+  watch->add(id, std::move(on_event));
   return std::make_unique<PodWatchRegistration>(*this, std::move(key), id);
 }
 
@@ -123,16 +116,14 @@ void PodWatchHub::unregister(const PodWatchKey& key, uint64_t id) {
 
 std::vector<std::string> PodWatchHub::watchArgv(const PodWatchKey& key) {
   std::vector<std::string> argv = {
-      key.kubectl,
-      "get",
-      "pods",
-      "--watch",
-      "--output-watch-events",
-      "--namespace",
-      key.namespace_name,
-      "-o",
+      key.kubectl, "get", "pods", "--watch", "--output-watch-events", "--namespace",
+      key.namespace_name, "-o",
+      // One token per field: kubectl pads the columns with spaces, and "<no value>" has one.
       R"(go-template={{.type}}{{"\t"}}{{.object.metadata.name}}{{"\t"}})"
-      R"({{if .object.metadata.deletionTimestamp}}terminating{{else}}live{{end}}{{"\n"}})"};
+      R"({{if .object.metadata.deletionTimestamp}}terminating{{else}}live{{end}}{{"\t"}})"
+      R"({{with .object.status.phase}}{{.}}{{else}}Unknown{{end}}{{"\t"}}ready=)"
+      R"({{range .object.status.conditions}}{{if eq .type "Ready"}}{{.status}}{{end}}{{end}})"
+      R"({{"\t"}}labels={{range $k, $v := .object.metadata.labels}}{{$k}}={{$v}},{{end}}{{"\n"}})"};
   if (!key.context.empty()) {
     argv.insert(argv.end(), {"--context", key.context});
   }
@@ -140,6 +131,28 @@ std::vector<std::string> PodWatchHub::watchArgv(const PodWatchKey& key) {
     argv.insert(argv.end(), {"--kubeconfig", key.kubeconfig});
   }
   return argv;
+}
+
+bool parsePodEvent(absl::string_view line, PodEvent* event) {
+  std::vector<absl::string_view> fields =
+      absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+  if (fields.size() < 3) {
+    return false;
+  }
+  event->type = std::string(fields[0]);
+  event->name = std::string(fields[1]);
+  event->terminating = fields[2] == "terminating";
+  const bool running = fields.size() > 3 && fields[3] == "Running";
+  const bool ready = fields.size() > 4 && fields[4] == "ready=True";
+  event->running_and_ready = running && ready;
+  event->labels.clear();
+  if (fields.size() > 5 && absl::ConsumePrefix(&fields[5], "labels=")) {
+    for (absl::string_view pair : absl::StrSplit(fields[5], ',', absl::SkipEmpty())) {
+      std::pair<std::string, std::string> label = absl::StrSplit(pair, absl::MaxSplits('=', 1));
+      event->labels[label.first] = label.second;
+    }
+  }
+  return true;
 }
 
 }  // namespace pfd::core

@@ -6,6 +6,7 @@
 #include <string>
 #include <tuple>
 
+#include "absl/strings/string_view.h"
 #include "daemon/core/forward_spec.h"
 #include "daemon/event/dispatcher.h"
 #include "daemon/process/process_launcher.h"
@@ -27,6 +28,21 @@ struct PodWatchKey {
 
 class PodWatchHub;
 
+// One line of the watch: a pod was added, changed or deleted.
+struct PodEvent {
+  std::string type;  // ADDED, MODIFIED, DELETED
+  std::string name;
+  bool terminating = false;
+  bool running_and_ready = false;
+  std::map<std::string, std::string> labels;
+
+  bool leaving() const { return type == "DELETED" || terminating; }
+};
+
+// Parses "MODIFIED  web-1  terminating  Running  ready=True  labels=app=web,tier=x," (kubectl
+// aligns the columns); false for anything else.
+bool parsePodEvent(absl::string_view line, PodEvent* event);
+
 // Held by a forward for as long as it wants to hear about pods leaving; destroying it unregisters.
 class PodWatchRegistration {
  public:
@@ -45,20 +61,21 @@ using PodWatchRegistrationPtr = std::unique_ptr<PodWatchRegistration>;
 
 // One long-running `kubectl get pods --watch` per namespace (and context) that forwards use, so a
 // forward learns that its pod is being deleted the moment the API server says so, and moves to
-// another pod before a client connection fails on the dying one. (kubectl port-forward itself
+// another pod before a client connection fails on the dying one; and a forward waiting for a pod
+// to run starts the moment one does, instead of when its backoff says. (kubectl port-forward itself
 // only notices when the next connection through it fails.) The watch restarts with backoff when
 // kubectl exits, and stops when no forward needs it.
 class PodWatchHub {
  public:
-  using PodLeaving = std::function<void(const std::string& pod)>;
+  using PodEventCallback = std::function<void(const PodEvent& event)>;
 
   PodWatchHub(event::Dispatcher& dispatcher, process::ProcessLauncher& launcher,
               std::function<double()> random);
   ~PodWatchHub();
 
-  // `on_leaving` runs on the loop for every pod of the namespace that starts terminating or is
-  // deleted; the forward compares it with its own pod.
-  PodWatchRegistrationPtr registerForward(const ForwardSpec& spec, PodLeaving on_leaving);
+  // `on_event` runs on the loop for every change of a pod of the namespace; the forward compares
+  // it with its own pod (leaving?) or, while it waits for one, with its selector (ready?).
+  PodWatchRegistrationPtr registerForward(const ForwardSpec& spec, PodEventCallback on_event);
 
   // The argv of the watch, for tests and the log.
   static std::vector<std::string> watchArgv(const PodWatchKey& key);

@@ -9,6 +9,14 @@
 
 namespace pfd::core {
 
+namespace {
+constexpr absl::string_view kNoPodPayload = "pfd.dev/no-pod-running";
+}  // namespace
+
+bool noPodRunning(const absl::Status& status) {
+  return status.GetPayload(kNoPodPayload).has_value();
+}
+
 bool needsResolution(const ForwardSpec& spec) {
   if (spec.isCommand()) {
     return false;
@@ -108,7 +116,9 @@ void TargetResolver::getPods() {
         }
         auto pod = choosePod(parsePodList(run.out), spec_.target);
         if (!pod.ok()) {
-          fail(pod.status());
+          absl::Status no_pod = absl::UnavailableError(pod.status().message());
+          no_pod.SetPayload(kNoPodPayload, absl::Cord("true"));
+          fail(std::move(no_pod), /*keep_cache=*/true);
           return;
         }
         auto ports = podPorts(spec_.ports, *cache_, *pod);
@@ -120,11 +130,16 @@ void TargetResolver::getPods() {
       });
 }
 
-void TargetResolver::fail(absl::Status status) {
-  // The next attempt asks for the object again: it may have been recreated or changed.
-  cache_.reset();
-  // Whatever kubectl or the cluster said, the cluster can change: these are worth retrying.
-  done_(absl::UnavailableError(status.message()));
+void TargetResolver::fail(absl::Status status, bool keep_cache) {
+  if (!keep_cache) {
+    // The next attempt asks for the object again: it may have been recreated or changed.
+    cache_.reset();
+  }
+  if (!absl::IsUnavailable(status)) {
+    // Whatever kubectl or the cluster said, the cluster can change: these are worth retrying.
+    status = absl::UnavailableError(status.message());
+  }
+  done_(std::move(status));
 }
 
 void TargetResolver::cancel() {

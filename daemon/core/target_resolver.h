@@ -23,6 +23,10 @@ struct Resolution {
 // resolves instead so that it never lands on a terminating pod and always knows the pod's name.
 bool needsResolution(const ForwardSpec& spec);
 
+// True for a resolution that failed only because no pod of the target runs right now (the object
+// exists; its pods are Pending, terminating or scaled to zero): a new pod can end the wait.
+bool noPodRunning(const absl::Status& status);
+
 // Runs `kubectl get TARGET` (skipped when `cache` already holds the object: selectors rarely
 // change, and this saves a round trip on every restart) and `kubectl get pods -l SELECTOR`, then
 // picks the pod. `done` runs once, on the loop, unless the resolver is destroyed first (which
@@ -47,7 +51,8 @@ class TargetResolver {
                   std::function<void(const Run&, process::ExitStatus)> finished);
   void getTarget();
   void getPods();
-  void fail(absl::Status status);
+  // `keep_cache`: the object was found; only its pods were not usable.
+  void fail(absl::Status status, bool keep_cache = false);
 
   event::Dispatcher& dispatcher_;
   process::ProcessLauncher& launcher_;

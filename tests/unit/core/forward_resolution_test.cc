@@ -139,14 +139,38 @@ TEST_F(ForwardResolutionTest, MovesOffAPodAsSoonAsItStartsTerminating) {
   ASSERT_EQ(forward->pod(), "web-new");
   const size_t spawned = launcher_.spawnCount();
 
-  watch->print("MODIFIED   web-other   terminating");
+  watch->print("MODIFIED   web-other   terminating   Running   ready=True   labels=app=web,");
   EXPECT_EQ(launcher_.spawnCount(), spawned) << "not our pod";
-  watch->print("MODIFIED   web-new   terminating");
+  watch->print("MODIFIED   web-new   terminating   Running   ready=True   labels=app=web,");
   dispatcher_.runPosted();
   EXPECT_EQ(forward->state(), ForwardState::kStarting);
   ASSERT_EQ(launcher_.spawnCount(), spawned + 1);
   EXPECT_EQ(launcher_.last()->spec.argv[2], "pods") << "looks for another pod at once";
   EXPECT_EQ(dispatcher_.enabledTimers(), 1u) << "only the start deadline: no backoff";
+  forward->shutdown();
+  dispatcher_.runPosted();
+}
+
+TEST_F(ForwardResolutionTest, AForwardWaitingForAPodStartsWhenAMatchingOneIsReady) {
+  PodWatchHub hub(dispatcher_, launcher_, [] { return 0.0; });
+  context_.pod_watches = &hub;
+  ForwardSpec spec = deploymentSpec();
+  spec.backoff.initial = std::chrono::seconds(30);
+  auto forward = makeForward(spec);
+  forward->activate();
+  auto watch = launcher_.children()[0];
+  answer(kDeployment);
+  answer("web-old\t2026-11-24T10:00:00Z\tterminating\tRunning\tTrue\t\n");
+  ASSERT_EQ(forward->state(), ForwardState::kBackoff);
+  const size_t spawned = launcher_.spawnCount();
+
+  watch->print("ADDED   web-next   live   Pending   ready=   labels=app=web,");
+  watch->print("MODIFIED   api-1   live   Running   ready=True   labels=app=api,");
+  EXPECT_EQ(launcher_.spawnCount(), spawned) << "not running yet, or not one of ours";
+  watch->print("MODIFIED   web-next   live   Running   ready=True   labels=app=web,");
+  EXPECT_EQ(forward->state(), ForwardState::kStarting);
+  ASSERT_EQ(launcher_.spawnCount(), spawned + 1);
+  EXPECT_EQ(launcher_.last()->spec.argv[2], "pods") << "the selector was kept";
   forward->shutdown();
   dispatcher_.runPosted();
 }

@@ -113,5 +113,18 @@ TEST(PodListingTest, WorkloadPortsPassThrough) {
   EXPECT_THAT(*ports, ElementsAre(PortSpec{8080, "http"}));
 }
 
+TEST(PodListingTest, SelectorsMatchLikeKubectls) {
+  const std::map<std::string, std::string> labels = {{"app", "web"}, {"env", "prod"}};
+  EXPECT_TRUE(selectorMatches("app=web", labels));
+  EXPECT_TRUE(selectorMatches("app==web,env=prod", labels));
+  EXPECT_FALSE(selectorMatches("app=api", labels));
+  EXPECT_TRUE(selectorMatches("app!=api", labels));
+  EXPECT_TRUE(selectorMatches("env in (staging,prod),app", labels));
+  EXPECT_FALSE(selectorMatches("env notin (staging,prod)", labels));
+  EXPECT_TRUE(selectorMatches("!canary", labels));
+  EXPECT_FALSE(selectorMatches("!app", labels));
+  EXPECT_TRUE(selectorMatches("", labels));
+}
+
 }  // namespace
 }  // namespace pfd::core

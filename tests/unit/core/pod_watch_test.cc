@@ -28,10 +28,15 @@ class PodWatchTest : public ::testing::Test {
 TEST_F(PodWatchTest, OneWatchPerNamespaceTellsEveryForwardWhichPodsLeave) {
   std::vector<std::string> a_heard;
   std::vector<std::string> b_heard;
-  auto a =
-      hub_.registerForward(spec("shop"), [&](const std::string& pod) { a_heard.push_back(pod); });
-  auto b =
-      hub_.registerForward(spec("shop"), [&](const std::string& pod) { b_heard.push_back(pod); });
+  auto leaving_into = [](std::vector<std::string>& heard) {
+    return [&heard](const PodEvent& event) {
+      if (event.leaving()) {
+        heard.push_back(event.name);
+      }
+    };
+  };
+  auto a = hub_.registerForward(spec("shop"), leaving_into(a_heard));
+  auto b = hub_.registerForward(spec("shop"), leaving_into(b_heard));
   ASSERT_EQ(launcher_.spawnCount(), 1u);
   EXPECT_THAT(launcher_.last()->spec.argv, Contains("--watch"));
   EXPECT_THAT(launcher_.last()->spec.argv, Contains("shop"));
@@ -43,12 +48,12 @@ TEST_F(PodWatchTest, OneWatchPerNamespaceTellsEveryForwardWhichPodsLeave) {
   EXPECT_THAT(a_heard, ElementsAre("web-1", "web-1"));
   EXPECT_EQ(a_heard, b_heard);
 
-  auto other = hub_.registerForward(spec("default"), [](const std::string&) {});
+  auto other = hub_.registerForward(spec("default"), [](const PodEvent&) {});
   EXPECT_EQ(launcher_.spawnCount(), 2u) << "another namespace, another watch";
 }
 
 TEST_F(PodWatchTest, ARestartedWatchBacksOff) {
-  auto registration = hub_.registerForward(spec("shop"), [](const std::string&) {});
+  auto registration = hub_.registerForward(spec("shop"), [](const PodEvent&) {});
   launcher_.last()->exit(1);
   dispatcher_.advance(milliseconds(999));
   EXPECT_EQ(launcher_.spawnCount(), 1u);
@@ -62,14 +67,34 @@ TEST_F(PodWatchTest, ARestartedWatchBacksOff) {
 }
 
 TEST_F(PodWatchTest, TheWatchStopsWithItsLastForward) {
-  auto a = hub_.registerForward(spec("shop"), [](const std::string&) {});
-  auto b = hub_.registerForward(spec("shop"), [](const std::string&) {});
+  auto a = hub_.registerForward(spec("shop"), [](const PodEvent&) {});
+  auto b = hub_.registerForward(spec("shop"), [](const PodEvent&) {});
   a.reset();
   dispatcher_.runPosted();
   EXPECT_FALSE(launcher_.last()->destroyed);
   b.reset();
   dispatcher_.runPosted();
   EXPECT_TRUE(launcher_.last()->destroyed) << "its kubectl is killed";
+}
+
+TEST(PodEventTest, ParsesEveryField) {
+  PodEvent event;
+  ASSERT_TRUE(parsePodEvent(
+      "MODIFIED   web-1   live   Running   ready=True   labels=app=web,pod-template-hash=abc,",
+      &event));
+  EXPECT_EQ(event.type, "MODIFIED");
+  EXPECT_EQ(event.name, "web-1");
+  EXPECT_FALSE(event.leaving());
+  EXPECT_TRUE(event.running_and_ready);
+  EXPECT_EQ(event.labels.at("app"), "web");
+  EXPECT_EQ(event.labels.at("pod-template-hash"), "abc");
+
+  ASSERT_TRUE(parsePodEvent("ADDED web-2 live Pending ready= labels=app=web,", &event));
+  EXPECT_FALSE(event.running_and_ready);
+  ASSERT_TRUE(parsePodEvent("DELETED web-1 terminating Running ready=False labels=", &event));
+  EXPECT_TRUE(event.leaving());
+  EXPECT_TRUE(event.labels.empty());
+  EXPECT_FALSE(parsePodEvent("garbage", &event));
 }
 
 }  // namespace

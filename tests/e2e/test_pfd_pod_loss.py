@@ -1,0 +1,125 @@
+"""The pod behind a forward goes away or stops serving: pfd notices and forwards to a live pod
+again (scenarios 2, 3 and 7 of the end-to-end suite).
+
+A client loop issues GET / through the local port the whole time, as a user's client would: with
+the session left open (what real clusters do), kubectl itself notices nothing until a connection
+fails, so the first failed request is what reveals the loss. The tests print how many requests
+failed on the way (`pytest -s` shows it); they assert the recovery, never its duration."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import RequestLoop, free_ports, http_get, kube_forward, pfd_config
+
+
+def live_pods(cluster, target: str) -> list[str]:
+    return cluster.pod_names(target)
+
+
+@pytest.mark.parametrize("close_sessions", [False, True], ids=["session-kept", "session-closed"])
+def test_deleted_pod_is_replaced_and_requests_succeed_again_on_a_live_pod(
+    cluster, make_pfd, close_sessions
+):
+    cluster.add_deployment("web", replicas=2, ports={"http": 8080})
+    (port,) = free_ports(1)
+    pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080")))
+    pfd.wait_for_state("web", "READY")
+    doomed = http_get(port)
+    old_pid = pfd.forward("web")["pid"]
+    mark = pfd.mark()
+
+    with RequestLoop(port) as client:
+        client.wait_for_answer(lambda pod: pod == doomed)
+        before = client.failures
+        cluster.delete_pod(doomed, close_sessions=close_sessions)
+        pfd.wait_for_state("web", "READY", since=mark)
+        answer = client.wait_for_answer(lambda pod: pod != doomed)
+        failed = client.failures - before
+
+    mode = "session closed" if close_sessions else "session kept"
+    print(f"\npod deleted ({mode}): {failed} client requests failed before {answer} answered")
+    assert answer in live_pods(cluster, "deployment/web"), f"{answer} is not a live pod"
+    forward = pfd.forward("web")
+    assert forward["state"] == "FORWARD_STATE_READY"
+    assert forward["pid"] != old_pid, "a new kubectl serves the forward"
+    if forward.get("pod"):
+        assert forward["pod"] in live_pods(cluster, "deployment/web")
+    assert http_get(port) in live_pods(cluster, "deployment/web")
+
+
+def test_forward_waiting_for_a_pod_starts_as_soon_as_one_runs_not_after_its_backoff(
+    cluster, make_pfd
+):
+    """When a single-replica deployment loses its pod, no pod runs for a while (the replacement
+    is Pending on a real cluster): pfd backs off with "no running pod". That is the cluster's
+    doing, not the forward failing, and pfd watches the namespace's pods: the moment one runs it
+    must start, not wait out a backoff delay that grows with every such loss (bench/pod_recovery.py
+    saw 26 s after a few dozen deletions). Scaling to 0 and back makes the gap certain; the
+    backoff here is longer than the wait, so only that reaction makes the forward READY in time."""
+    (first,) = cluster.add_deployment("web", replicas=1, ports={"http": 8080})
+    (port,) = free_ports(1)
+    slow_backoff = {"initial": "30s", "max": "30s", "jitter": 0}
+    pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080"),
+                              backoff=slow_backoff))
+    pfd.wait_for_state("web", "READY")
+    mark = pfd.mark()
+
+    cluster.scale("web", 0)
+    backoff = pfd.wait_for_state("web", "BACKOFF", since=mark)
+    assert "no running pod" in backoff["reason"] or first in backoff["reason"], backoff["reason"]
+    mark = pfd.mark()
+    cluster.scale("web", 1)
+
+    pfd.wait_for_state("web", "READY", since=mark, timeout=20)
+    with RequestLoop(port) as client:
+        answer = client.wait_for_answer(lambda pod: pod != first)
+    assert answer in live_pods(cluster, "deployment/web")
+
+
+def test_rollout_ends_on_a_new_pod_not_a_terminating_one(cluster, make_pfd):
+    old_pods = cluster.add_deployment("web", replicas=2, ports={"http": 8080})
+    (port,) = free_ports(1)
+    pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080")))
+    pfd.wait_for_state("web", "READY")
+    assert http_get(port) in old_pods
+    mark = pfd.mark()
+
+    with RequestLoop(port) as client:
+        new_pods = cluster.rollout("web")
+        pfd.wait_for_state("web", "READY", since=mark)
+        answer = client.wait_for_answer(lambda pod: pod not in old_pods)
+
+    print(f"\nrollout: {client.failures} client requests failed before {answer} answered")
+    assert answer in new_pods
+    # The old pods may still be listed as Terminating: none of them may serve the forward.
+    assert http_get(port) in new_pods
+    pod = pfd.forward("web").get("pod")
+    if pod:
+        assert pod in new_pods, f"pfctl status names {pod}, not one of the new pods {new_pods}"
+        assert not cluster.pod(pod).terminating
+
+
+def test_app_not_listening_in_the_pod_is_the_reason_and_the_forward_recovers(
+    cluster, make_pfd
+):
+    (pod,) = cluster.add_deployment("web", replicas=1, ports={"http": 8080})
+    (port,) = free_ports(1)
+    pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080")))
+    pfd.wait_for_state("web", "READY")
+    mark = pfd.mark()
+
+    cluster.stop_backend(pod)
+    with pytest.raises(OSError):
+        http_get(port)  # the connection that kubelet cannot complete inside the pod
+
+    backoff = pfd.wait_for_state("web", "BACKOFF", since=mark)
+    assert "not listening" in backoff["reason"] and "8080" in backoff["reason"], backoff["reason"]
+    last_error = pfd.forward("web")["lastError"]
+    assert "not listening" in last_error and "8080" in last_error, last_error
+    table = pfd.pfctl_ok("status", "web")
+    assert "not listening" in table, table
+
+    cluster.start_backend(pod)
+    with RequestLoop(port) as client:
+        assert client.wait_for_answer(lambda answer: answer == pod) == pod
