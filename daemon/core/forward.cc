@@ -183,7 +183,7 @@ void Forward::spawnChild() {
     setState(ForwardState::kStarting, absl::StrCat("looking for a pod of ", spec_.target));
     start_deadline_timer_->enable(spec_.start_timeout);
     resolver_ = std::make_unique<TargetResolver>(
-        context_.dispatcher, context_.launcher, spec_, target_cache_,
+        context_.dispatcher, context_.launcher, context_.pod_watches, spec_, target_cache_,
         [this, run = run_](absl::StatusOr<Resolution> resolution) {
           if (run == run_) {
             onResolved(std::move(resolution));

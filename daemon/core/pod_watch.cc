@@ -27,6 +27,21 @@ class PodWatchHub::Watch {
   void remove(uint64_t id) { listeners_.erase(id); }
   bool unused() const { return listeners_.empty(); }
 
+  std::optional<std::vector<PodInfo>> knownPods(const std::string& selector) const {
+    // The initial listing comes at once; a second later the table is the namespace's.
+    if (process_ == nullptr ||
+        hub_.dispatcher_.monotonicTime() - started_ < std::chrono::seconds(1)) {
+      return std::nullopt;
+    }
+    std::vector<PodInfo> pods;
+    for (const auto& [name, known] : pods_) {
+      if (selectorMatches(selector, known.labels)) {
+        pods.push_back(known.pod);
+      }
+    }
+    return pods;
+  }
+
  private:
   void start() {
     auto process =
@@ -41,6 +56,8 @@ class PodWatchHub::Watch {
       return;
     }
     process_ = std::move(*process);
+    started_ = hub_.dispatcher_.monotonicTime();
+    pods_.clear();
   }
 
   void onLine(process::OutputStream stream, std::string_view line) {
@@ -50,6 +67,11 @@ class PodWatchHub::Watch {
       return;
     }
     failures_ = 0;  // the watch works
+    if (event.type == "DELETED") {
+      pods_.erase(event.name);
+    } else {
+      pods_[event.name] = event;
+    }
     // A listener may unregister (or a forward be destroyed) while being told.
     std::vector<PodEventCallback> listeners;
     for (const auto& [id, listener] : listeners_) {
@@ -76,6 +98,8 @@ class PodWatchHub::Watch {
   PodWatchHub& hub_;
   PodWatchKey key_;
   std::map<uint64_t, PodEventCallback> listeners_;
+  std::map<std::string, PodEvent> pods_;  // what the current watch has seen, by name
+  event::MonotonicTime started_;
   process::ProcessPtr process_;
   event::TimerPtr restart_timer_;
   int failures_ = 0;
@@ -114,6 +138,15 @@ void PodWatchHub::unregister(const PodWatchKey& key, uint64_t id) {
   }
 }
 
+std::optional<std::vector<PodInfo>> PodWatchHub::knownPods(const ForwardSpec& spec,
+                                                           const std::string& selector) const {
+  auto it = watches_.find(PodWatchKey::of(spec));
+  if (it == watches_.end()) {
+    return std::nullopt;
+  }
+  return it->second->knownPods(selector);
+}
+
 std::vector<std::string> PodWatchHub::watchArgv(const PodWatchKey& key) {
   std::vector<std::string> argv = {
       key.kubectl, "get", "pods", "--watch", "--output-watch-events", "--namespace",
@@ -123,7 +156,10 @@ std::vector<std::string> PodWatchHub::watchArgv(const PodWatchKey& key) {
       R"({{if .object.metadata.deletionTimestamp}}terminating{{else}}live{{end}}{{"\t"}})"
       R"({{with .object.status.phase}}{{.}}{{else}}Unknown{{end}}{{"\t"}}ready=)"
       R"({{range .object.status.conditions}}{{if eq .type "Ready"}}{{.status}}{{end}}{{end}})"
-      R"({{"\t"}}labels={{range $k, $v := .object.metadata.labels}}{{$k}}={{$v}},{{end}}{{"\n"}})"};
+      R"({{"\t"}}labels={{range $k, $v := .object.metadata.labels}}{{$k}}={{$v}},{{end}})"
+      R"({{"\t"}}created={{.object.metadata.creationTimestamp}}{{"\t"}}ports=)"
+      R"({{range .object.spec.containers}}{{range .ports}}{{.name}}={{.containerPort}},{{end}}{{end}})"
+      R"({{"\n"}})"};
   if (!key.context.empty()) {
     argv.insert(argv.end(), {"--context", key.context});
   }
@@ -146,10 +182,26 @@ bool parsePodEvent(absl::string_view line, PodEvent* event) {
   const bool ready = fields.size() > 4 && fields[4] == "ready=True";
   event->running_and_ready = running && ready;
   event->labels.clear();
-  if (fields.size() > 5 && absl::ConsumePrefix(&fields[5], "labels=")) {
-    for (absl::string_view pair : absl::StrSplit(fields[5], ',', absl::SkipEmpty())) {
-      std::pair<std::string, std::string> label = absl::StrSplit(pair, absl::MaxSplits('=', 1));
-      event->labels[label.first] = label.second;
+  event->pod = PodInfo{.name = event->name,
+                       .terminating = event->terminating,
+                       .phase = fields.size() > 3 ? std::string(fields[3]) : "",
+                       .ready = ready};
+  for (size_t i = 5; i < fields.size(); ++i) {
+    absl::string_view field = fields[i];
+    if (absl::ConsumePrefix(&field, "labels=")) {
+      for (absl::string_view pair : absl::StrSplit(field, ',', absl::SkipEmpty())) {
+        std::pair<std::string, std::string> label = absl::StrSplit(pair, absl::MaxSplits('=', 1));
+        event->labels[label.first] = label.second;
+      }
+    } else if (absl::ConsumePrefix(&field, "created=")) {
+      event->pod.created = std::string(field);
+    } else if (absl::ConsumePrefix(&field, "ports=")) {
+      for (absl::string_view port : absl::StrSplit(field, ',', absl::SkipEmpty())) {
+        std::pair<std::string, std::string> named = absl::StrSplit(port, absl::MaxSplits('=', 1));
+        if (!named.first.empty()) {
+          event->pod.named_ports[named.first] = named.second;
+        }
+      }
     }
   }
   return true;

@@ -3,11 +3,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "daemon/core/forward_spec.h"
+#include "daemon/core/pod_listing.h"
 #include "daemon/event/dispatcher.h"
 #include "daemon/process/process_launcher.h"
 
@@ -35,6 +38,7 @@ struct PodEvent {
   bool terminating = false;
   bool running_and_ready = false;
   std::map<std::string, std::string> labels;
+  PodInfo pod;  // the pod as pod_listing describes it, for choosePod()
 
   bool leaving() const { return type == "DELETED" || terminating; }
 };
@@ -76,6 +80,12 @@ class PodWatchHub {
   // `on_event` runs on the loop for every change of a pod of the namespace; the forward compares
   // it with its own pod (leaving?) or, while it waits for one, with its selector (ready?).
   PodWatchRegistrationPtr registerForward(const ForwardSpec& spec, PodEventCallback on_event);
+
+  // The pods the watch knows for `spec`'s namespace that match `selector`, once it has run long
+  // enough to have listed them all (kubectl prints the current pods first); nullopt otherwise.
+  // Resolving from it saves a `kubectl get pods` on the restart after a pod was deleted.
+  std::optional<std::vector<PodInfo>> knownPods(const ForwardSpec& spec,
+                                                const std::string& selector) const;
 
   // The argv of the watch, for tests and the log.
   static std::vector<std::string> watchArgv(const PodWatchKey& key);

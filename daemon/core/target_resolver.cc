@@ -34,20 +34,27 @@ bool needsResolution(const ForwardSpec& spec) {
 }
 
 TargetResolver::TargetResolver(event::Dispatcher& dispatcher, process::ProcessLauncher& launcher,
-                               const ForwardSpec& spec, std::optional<TargetObject>& cache,
-                               Done done)
+                               const PodWatchHub* pod_watches, const ForwardSpec& spec,
+                               std::optional<TargetObject>& cache, Done done)
     : dispatcher_(dispatcher),
       launcher_(launcher),
+      pod_watches_(pod_watches),
       spec_(spec),
       cache_(cache),
       done_(std::move(done)) {}
 
 void TargetResolver::start() {
-  if (cache_.has_value()) {
-    getPods();
-  } else {
+  if (!cache_.has_value()) {
     getTarget();
+    return;
   }
+  if (pod_watches_ != nullptr) {
+    if (auto pods = pod_watches_->knownPods(spec_, cache_->selector); pods.has_value()) {
+      choose(*pods);  // the watch already knows the namespace's pods: no kubectl round trip
+      return;
+    }
+  }
+  getPods();
 }
 
 void TargetResolver::runKubectl(std::vector<std::string> args,
@@ -114,20 +121,24 @@ void TargetResolver::getPods() {
                                 : run.error));
           return;
         }
-        auto pod = choosePod(parsePodList(run.out), spec_.target);
-        if (!pod.ok()) {
-          absl::Status no_pod = absl::UnavailableError(pod.status().message());
-          no_pod.SetPayload(kNoPodPayload, absl::Cord("true"));
-          fail(std::move(no_pod), /*keep_cache=*/true);
-          return;
-        }
-        auto ports = podPorts(spec_.ports, *cache_, *pod);
-        if (!ports.ok()) {
-          fail(ports.status());
-          return;
-        }
-        done_(Resolution{.pod = pod->name, .ports = std::move(*ports)});
+        choose(parsePodList(run.out));
       });
+}
+
+void TargetResolver::choose(const std::vector<PodInfo>& pods) {
+  auto pod = choosePod(pods, spec_.target);
+  if (!pod.ok()) {
+    absl::Status no_pod = absl::UnavailableError(pod.status().message());
+    no_pod.SetPayload(kNoPodPayload, absl::Cord("true"));
+    fail(std::move(no_pod), /*keep_cache=*/true);
+    return;
+  }
+  auto ports = podPorts(spec_.ports, *cache_, *pod);
+  if (!ports.ok()) {
+    fail(ports.status());
+    return;
+  }
+  done_(Resolution{.pod = pod->name, .ports = std::move(*ports)});
 }
 
 void TargetResolver::fail(absl::Status status, bool keep_cache) {

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "daemon/core/forward_spec.h"
 #include "daemon/core/pod_listing.h"
+#include "daemon/core/pod_watch.h"
 #include "daemon/event/dispatcher.h"
 #include "daemon/process/process_launcher.h"
 
@@ -35,8 +36,10 @@ class TargetResolver {
  public:
   using Done = std::function<void(absl::StatusOr<Resolution>)>;
 
+  // `pod_watches` (may be null) can answer the pod list without a `kubectl get pods`.
   TargetResolver(event::Dispatcher& dispatcher, process::ProcessLauncher& launcher,
-                 const ForwardSpec& spec, std::optional<TargetObject>& cache, Done done);
+                 const PodWatchHub* pod_watches, const ForwardSpec& spec,
+                 std::optional<TargetObject>& cache, Done done);
 
   void start();
   // Kills the kubectl it runs; nothing more happens. Not from inside `done`.
@@ -51,11 +54,13 @@ class TargetResolver {
                   std::function<void(const Run&, process::ExitStatus)> finished);
   void getTarget();
   void getPods();
+  void choose(const std::vector<PodInfo>& pods);
   // `keep_cache`: the object was found; only its pods were not usable.
   void fail(absl::Status status, bool keep_cache = false);
 
   event::Dispatcher& dispatcher_;
   process::ProcessLauncher& launcher_;
+  const PodWatchHub* pod_watches_;
   const ForwardSpec& spec_;
   std::optional<TargetObject>& cache_;
   Done done_;

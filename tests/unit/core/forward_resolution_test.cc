@@ -175,6 +175,39 @@ TEST_F(ForwardResolutionTest, AForwardWaitingForAPodStartsWhenAMatchingOneIsRead
   dispatcher_.runPosted();
 }
 
+TEST_F(ForwardResolutionTest, AWatchThatKnowsThePodsSavesTheKubectlRoundTrip) {
+  PodWatchHub hub(dispatcher_, launcher_, [] { return 0.0; });
+  context_.pod_watches = &hub;
+  auto forward = makeForward(deploymentSpec());
+  forward->activate();
+  auto watch = launcher_.children()[0];
+  watch->print(
+      "ADDED  web-new  live  Running  ready=True  labels=app=web,  created=2026-11-24T10:05:00Z  "
+      "ports=http=8000,");
+  watch->print(
+      "ADDED  web-next  live  Running  ready=True  labels=app=web,  created=2026-11-24T10:06:00Z  "
+      "ports=http=8000,");
+  watch->print(
+      "ADDED  api-1  live  Running  ready=True  labels=app=api,  created=2026-11-24T10:07:00Z  "
+      "ports=");
+  answer(kDeployment);
+  answer(kPods);
+  printForwarding(*launcher_.last(), forward->spec());
+  dispatcher_.advance(std::chrono::seconds(2));
+  const size_t spawned = launcher_.spawnCount();
+
+  watch->print(
+      "MODIFIED  web-new  terminating  Running  ready=False  labels=app=web,  "
+      "created=2026-11-24T10:05:00Z  ports=http=8000,");
+  dispatcher_.runPosted();
+  ASSERT_EQ(launcher_.spawnCount(), spawned + 1);
+  const auto& argv = launcher_.last()->spec.argv;
+  EXPECT_EQ(argv[1], "port-forward") << "straight to kubectl port-forward";
+  EXPECT_EQ(argv[2], "pod/web-next") << "the newest live pod of the selector, not api-1";
+  forward->shutdown();
+  dispatcher_.runPosted();
+}
+
 TEST_F(ForwardResolutionTest, KubectlMissingFailsForGood) {
   launcher_.failNextSpawn(absl::NotFoundError("kubectl: program not found on PATH (/usr/bin)"));
   auto forward = makeForward(deploymentSpec());
