@@ -200,12 +200,7 @@ void Forward::onResolved(absl::StatusOr<Resolution> resolution) {
   if (!resolution.ok()) {
     start_deadline_timer_->disable();
     waiting_for_pod_ = noPodRunning(resolution.status());
-    const std::string reason(resolution.status().message());
-    if (retryCannotHelp(resolution.status())) {
-      enterFailed(reason);
-    } else {
-      enterBackoff(reason);
-    }
+    failStart(resolution.status());
     return;
   }
   pod_ = resolution->pod;
@@ -222,12 +217,7 @@ void Forward::launch(const std::vector<std::string>& argv) {
                                .on_exit = [this](process::ExitStatus status) { onExit(status); }});
   if (!child.ok()) {
     start_deadline_timer_->disable();
-    const std::string reason(child.status().message());
-    if (retryCannotHelp(child.status())) {
-      enterFailed(reason);
-    } else {
-      enterBackoff(reason);
-    }
+    failStart(child.status());
     return;
   }
   child_ = std::move(*child);
@@ -264,6 +254,15 @@ void Forward::onPodEvent(const PodEvent& event) {
     spdlog::info("{}: pod {} is ready: starting now", spec_.name, event.name);
     retry_timer_->disable();
     spawnChild();
+  }
+}
+
+void Forward::failStart(const absl::Status& status) {
+  const std::string reason(status.message());
+  if (retryCannotHelp(status)) {
+    enterFailed(reason);
+  } else {
+    enterBackoff(reason);
   }
 }
 

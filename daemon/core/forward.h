@@ -96,6 +96,8 @@ class Forward {
   void onResolved(absl::StatusOr<Resolution> resolution);
   void launch(const std::vector<std::string>& argv);
   void onStartDeadline();
+  // A start that could not get a child: FAILED when retrying cannot help, else BACKOFF.
+  void failStart(const absl::Status& status);
   void onPodEvent(const PodEvent& event);
   void onLine(process::OutputStream stream, std::string_view line);
   void onExit(process::ExitStatus status);

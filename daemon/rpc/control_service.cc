@@ -55,6 +55,19 @@ grpc::Status toGrpcStatus(const absl::Status& status) {
 ControlService::ControlService(event::Dispatcher& dispatcher, ControlBackend backend)
     : dispatcher_(dispatcher), backend_(std::move(backend)) {}
 
+template <typename Message>
+void ControlService::feedStream(LoopStreamWriter<Message>* writer,
+                                std::shared_ptr<core::SupervisorListener> feed) {
+  backend_.supervisor.addListener(feed.get());
+  auto finish =
+      std::make_shared<std::function<void()>>([writer] { writer->finish(grpc::Status::OK); });
+  open_streams_.insert(finish);
+  writer->setOnFinishing([this, feed, finish] {
+    backend_.supervisor.removeListener(feed.get());
+    open_streams_.erase(finish);
+  });
+}
+
 grpc::Status ControlService::rejectWhileShuttingDown() const {
   return grpc::Status(grpc::StatusCode::UNAVAILABLE, "pfd is shutting down");
 }
@@ -169,14 +182,7 @@ grpc::ServerWriteReactor<v1::LogLine>* ControlService::StreamLogs(
             writer->send(std::move(message));
           }
         });
-    backend_.supervisor.addListener(feed.get());
-    auto finish =
-        std::make_shared<std::function<void()>>([writer] { writer->finish(grpc::Status::OK); });
-    open_streams_.insert(finish);
-    writer->setOnFinishing([this, feed, finish] {
-      backend_.supervisor.removeListener(feed.get());
-      open_streams_.erase(finish);
-    });
+    feedStream(writer, std::move(feed));
   });
   return writer;
 }
@@ -217,14 +223,7 @@ grpc::ServerWriteReactor<v1::ForwardEvent>* ControlService::Watch(grpc::Callback
           writer->send(std::move(event));
         },
         nullptr);
-    backend_.supervisor.addListener(feed.get());
-    auto finish =
-        std::make_shared<std::function<void()>>([writer] { writer->finish(grpc::Status::OK); });
-    open_streams_.insert(finish);
-    writer->setOnFinishing([this, feed, finish] {
-      backend_.supervisor.removeListener(feed.get());
-      open_streams_.erase(finish);
-    });
+    feedStream(writer, std::move(feed));
   });
   return writer;
 }

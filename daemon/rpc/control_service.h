@@ -11,6 +11,9 @@
 
 namespace pfd::rpc {
 
+template <typename Message>
+class LoopStreamWriter;
+
 // What the control service reaches on the loop besides the supervisor.
 struct ControlBackend {
   core::Supervisor& supervisor;
@@ -58,6 +61,11 @@ class ControlService final : public v1::Control::CallbackService {
                                           v1::ForwardsResponse* response,
                                           std::function<void(core::Forward&)> action);
   grpc::Status rejectWhileShuttingDown() const;
+  // Loop thread: `feed` writes supervisor events to `writer` until the stream ends (by the
+  // client, or by finishStreams()).
+  template <typename Message>
+  void feedStream(LoopStreamWriter<Message>* writer,
+                  std::shared_ptr<core::SupervisorListener> feed);
 
   event::Dispatcher& dispatcher_;
   ControlBackend backend_;
