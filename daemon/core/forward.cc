@@ -387,6 +387,7 @@ void Forward::onAllPortsForwarding() {
                                                        status.result.success ? "passed" : "failed",
                                                        ": ", status.result.message);
                                       note(text);
+                                      observer_.onProbeChanged(*this, text);
                                       if (status.result.success) {
                                         spdlog::info("{}: {}", spec_.name, text);
                                       } else {

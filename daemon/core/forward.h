@@ -46,6 +46,9 @@ class ForwardObserver {
   virtual void onStateChanged(const Forward& forward, ForwardState previous,
                               const std::string& reason) = 0;
   virtual void onLogLine(const Forward& forward, const LogLine& line) = 0;
+  // The readiness probe flipped between passing and failing, without (yet) a state change;
+  // `text` is "readiness probe failed: HTTP 503 from /healthz".
+  virtual void onProbeChanged(const Forward& /*forward*/, const std::string& /*text*/) {}
   // The forward was shut down and its child is gone: it may be destroyed (not from inside this
   // call).
   virtual void onIdle(Forward& forward) = 0;

@@ -136,6 +136,13 @@ void Supervisor::onLogLine(const Forward& forward, const LogLine& line) {
   }
 }
 
+void Supervisor::onProbeChanged(const Forward& forward, const std::string& text) {
+  std::vector<SupervisorListener*> listeners = listeners_;
+  for (SupervisorListener* listener : listeners) {
+    listener->onProbeChanged(forward, text);
+  }
+}
+
 void Supervisor::onIdle(Forward& forward) {
   auto it = std::find_if(retiring_.begin(), retiring_.end(),
                          [&](const ForwardPtr& f) { return f.get() == &forward; });

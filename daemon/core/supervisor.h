@@ -18,6 +18,7 @@ class SupervisorListener {
   virtual void onStateChanged(const Forward& forward, ForwardState previous,
                               const std::string& reason) = 0;
   virtual void onLogLine(const Forward& forward, const LogLine& line) = 0;
+  virtual void onProbeChanged(const Forward& /*forward*/, const std::string& /*text*/) {}
 };
 
 struct ReconcileResult {
@@ -54,6 +55,7 @@ class Supervisor : private ForwardObserver {
   void onStateChanged(const Forward& forward, ForwardState previous,
                       const std::string& reason) override;
   void onLogLine(const Forward& forward, const LogLine& line) override;
+  void onProbeChanged(const Forward& forward, const std::string& text) override;
   void onIdle(Forward& forward) override;
   void maybeFinishShutdown();
 

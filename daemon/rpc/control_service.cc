@@ -32,6 +32,12 @@ class SupervisorFeed : public core::SupervisorListener {
       on_state_(forward, previous, reason);
     }
   }
+  // A probe flip shows in a watch like a state change that keeps the state.
+  void onProbeChanged(const core::Forward& forward, const std::string& text) override {
+    if (on_state_) {
+      on_state_(forward, forward.state(), text);
+    }
+  }
   void onLogLine(const core::Forward& forward, const core::LogLine& line) override {
     if (on_line_) {
       on_line_(forward, line);

@@ -355,6 +355,27 @@ def test_watch_shows_ready_and_unhealthy_transitions(make_pfd, ports):
         watcher.wait(10)
 
 
+def test_watch_shows_probe_flips_that_do_not_change_the_state(make_pfd, ports):
+    port = ports[0]
+    pfd = make_pfd(config(target_forward(
+        "flap", port, "http",
+        readiness="{httpGet: {path: /healthz}, periodSeconds: 1, failureThreshold: 100}")))
+    watcher = subprocess.Popen([pfd.pfctl_bin, "--socket", pfd.socket, "watch", "flap"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=pfd.env)
+    try:
+        rows = LineLog(watcher.stdout)
+        rows.wait_for(r"^flap\s.*\bREADY\b")
+        mark = rows.mark()
+        http_get(port, "/status?code=503")
+        failed = rows.wait_for(r"^flap\s.*readiness probe failed: HTTP 503 from /healthz", since=mark)
+        assert re.search(r"\bREADY\b", failed.string), "one failure of 100 keeps it READY"
+        http_get(port, "/status?code=200")
+        rows.wait_for(r"^flap\s.*readiness probe passed", since=mark)
+    finally:
+        watcher.terminate()
+        watcher.wait(10)
+
+
 def test_a_failing_probe_is_logged_once_per_transition_not_every_period(make_pfd, ports):
     pfd = make_pfd(config(
         target_forward("sick", ports[0], "http", "--status", "503",

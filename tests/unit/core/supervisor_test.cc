@@ -19,6 +19,9 @@ class RecordingListener : public SupervisorListener {
     changes.push_back(forward.name() + "=" + std::string(forwardStateName(forward.state())));
   }
   void onLogLine(const Forward&, const LogLine&) override { lines++; }
+  void onProbeChanged(const Forward& forward, const std::string& text) override {
+    changes.push_back(forward.name() + ": " + text);
+  }
   std::vector<std::string> changes;
   int lines = 0;
 };
@@ -123,6 +126,25 @@ TEST_F(SupervisorTest, ListenersHearStateChangesAndLines) {
   supervisor_.removeListener(&listener);
   launcher_.last()->exit(1);
   EXPECT_EQ(listener.changes.size(), 2u);
+}
+
+TEST_F(SupervisorTest, ListenersHearProbeFlipsThatKeepTheState) {
+  RecordingListener listener;
+  supervisor_.addListener(&listener);
+  ForwardSpec probed = spec("a", 1);
+  probed.readiness = ProbeSpec{.kind = ProbeSpec::Kind::kTcpSocket,
+                               .port = 1,
+                               .period = std::chrono::seconds(1),
+                               .failure_threshold = 5};
+  supervisor_.reconcile({probed});
+  launcher_.last()->print("Forwarding from 127.0.0.1:1 -> 80");
+  dispatcher_.advance(std::chrono::milliseconds(1000));
+  prober_.completeAll(testing::probeSuccess("connected"));
+  dispatcher_.advance(std::chrono::milliseconds(1000));
+  prober_.completeAll(testing::probeFailure("connection refused on 127.0.0.1:1"));
+  EXPECT_THAT(listener.changes,
+              ElementsAre("a=STARTING", "a: readiness probe passed: connected", "a=READY",
+                          "a: readiness probe failed: connection refused on 127.0.0.1:1"));
 }
 
 }  // namespace
