@@ -1,6 +1,7 @@
 """Readiness probes end to end: the real pfd probes real servers (command forwards running
 probe_targets.py on 127.0.0.1) and reports through the real pfctl. Every wait is on an event: a
 line in pfd's log (transitions, probe results, the server's own cues) or in `pfctl watch`."""
+import contextlib
 import datetime
 import json
 import os
@@ -71,6 +72,18 @@ def probe_result_line(name: str, outcome: str, message: str = "") -> str:
 def count_lines(pfd, pattern: str, start: int = 0, end=None) -> int:
     regex = re.compile(pattern)
     return sum(1 for line in pfd.log.lines()[start:end] if regex.search(line))
+
+
+@contextlib.contextmanager
+def watching(pfd, name: str):
+    """The rows `pfctl watch NAME` prints, as a LineLog; the watch is stopped afterwards."""
+    watcher = subprocess.Popen([pfd.pfctl_bin, "--socket", pfd.socket, "watch", name],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=pfd.env)
+    try:
+        yield LineLog(watcher.stdout)
+    finally:
+        watcher.terminate()
+        watcher.wait(10)
 
 
 def table_rows(output: str) -> dict:
@@ -337,10 +350,7 @@ def test_watch_shows_ready_and_unhealthy_transitions(make_pfd, ports):
     pfd = make_pfd(config(target_forward(
         "flip", port, "http",
         readiness="{httpGet: {path: /healthz}, periodSeconds: 1, failureThreshold: 1}")))
-    watcher = subprocess.Popen([pfd.pfctl_bin, "--socket", pfd.socket, "watch", "flip"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=pfd.env)
-    try:
-        rows = LineLog(watcher.stdout)
+    with watching(pfd, "flip") as rows:
         rows.wait_for(r"^flip\s.*\bREADY\b")
         mark = rows.mark()
         http_get(port, "/status?code=500")
@@ -350,9 +360,6 @@ def test_watch_shows_ready_and_unhealthy_transitions(make_pfd, ports):
         rows.wait_for(r"^flip\s.*\bSTARTING\b", since=mark)
         # The new child answers 200 again.
         rows.wait_for(r"^flip\s.*\bREADY\b", since=mark)
-    finally:
-        watcher.terminate()
-        watcher.wait(10)
 
 
 def test_watch_shows_probe_flips_that_do_not_change_the_state(make_pfd, ports):
@@ -360,10 +367,7 @@ def test_watch_shows_probe_flips_that_do_not_change_the_state(make_pfd, ports):
     pfd = make_pfd(config(target_forward(
         "flap", port, "http",
         readiness="{httpGet: {path: /healthz}, periodSeconds: 1, failureThreshold: 100}")))
-    watcher = subprocess.Popen([pfd.pfctl_bin, "--socket", pfd.socket, "watch", "flap"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=pfd.env)
-    try:
-        rows = LineLog(watcher.stdout)
+    with watching(pfd, "flap") as rows:
         rows.wait_for(r"^flap\s.*\bREADY\b")
         mark = rows.mark()
         http_get(port, "/status?code=503")
@@ -371,9 +375,6 @@ def test_watch_shows_probe_flips_that_do_not_change_the_state(make_pfd, ports):
         assert re.search(r"\bREADY\b", failed.string), "one failure of 100 keeps it READY"
         http_get(port, "/status?code=200")
         rows.wait_for(r"^flap\s.*readiness probe passed", since=mark)
-    finally:
-        watcher.terminate()
-        watcher.wait(10)
 
 
 def test_a_failing_probe_is_logged_once_per_transition_not_every_period(make_pfd, ports):

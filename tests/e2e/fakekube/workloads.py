@@ -56,6 +56,35 @@ class WorkloadControllers:
     def _containers(self, name: str, ports: list[ContainerPort], image: Optional[str]) -> list:
         return [Container(name=name, image=image or self.image, ports=list(ports))]
 
+    def _add_top_level(
+        self,
+        kind: str,
+        name: str,
+        namespace: str,
+        replicas: int,
+        ports: list[ContainerPort],
+        labels: Optional[dict[str, str]],
+        image: Optional[str],
+        current: str = "",
+    ) -> Workload:
+        """A workload the test created itself (not owned by another), selecting its own labels.
+        The caller holds the lock."""
+        labels = dict(labels or {"app": name})
+        self.require_namespace(namespace)
+        workload = Workload(
+            kind=kind,
+            name=name,
+            namespace=namespace,
+            labels=dict(labels),
+            selector=dict(labels),
+            replicas=replicas,
+            containers=self._containers(name, ports, image),
+            template_labels=dict(labels),
+            current=current,
+        )
+        self._add_workload(workload)
+        return workload
+
     def add_deployment(
         self,
         name: str,
@@ -65,20 +94,9 @@ class WorkloadControllers:
         labels: Optional[dict[str, str]] = None,
         image: Optional[str] = None,
     ) -> Workload:
-        labels = dict(labels or {"app": name})
         with self.lock:
-            self.require_namespace(namespace)
-            deployment = Workload(
-                kind="Deployment",
-                name=name,
-                namespace=namespace,
-                labels=dict(labels),
-                selector=dict(labels),
-                replicas=replicas,
-                containers=self._containers(name, ports, image),
-                template_labels=dict(labels),
-            )
-            self._add_workload(deployment)
+            deployment = self._add_top_level("Deployment", name, namespace, replicas, ports,
+                                             labels, image)
             self._new_replicaset(deployment)
             return deployment
 
@@ -112,20 +130,9 @@ class WorkloadControllers:
         labels: Optional[dict[str, str]] = None,
         image: Optional[str] = None,
     ) -> Workload:
-        labels = dict(labels or {"app": name})
         with self.lock:
-            self.require_namespace(namespace)
-            replicaset = Workload(
-                kind="ReplicaSet",
-                name=name,
-                namespace=namespace,
-                labels=dict(labels),
-                selector=dict(labels),
-                replicas=replicas,
-                containers=self._containers(name, ports, image),
-                template_labels=dict(labels),
-            )
-            self._add_workload(replicaset)
+            replicaset = self._add_top_level("ReplicaSet", name, namespace, replicas, ports,
+                                             labels, image)
             self.reconcile(replicaset)
             return replicaset
 
@@ -139,21 +146,9 @@ class WorkloadControllers:
         service_name: Optional[str] = None,
         image: Optional[str] = None,
     ) -> Workload:
-        labels = dict(labels or {"app": name})
         with self.lock:
-            self.require_namespace(namespace)
-            statefulset = Workload(
-                kind="StatefulSet",
-                name=name,
-                namespace=namespace,
-                labels=dict(labels),
-                selector=dict(labels),
-                replicas=replicas,
-                containers=self._containers(name, ports, image),
-                template_labels=dict(labels),
-                current=service_name or name,
-            )
-            self._add_workload(statefulset)
+            statefulset = self._add_top_level("StatefulSet", name, namespace, replicas, ports,
+                                              labels, image, current=service_name or name)
             self.reconcile(statefulset)
             return statefulset
 
