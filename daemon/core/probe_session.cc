@@ -1,6 +1,7 @@
 #include "daemon/core/probe_session.h"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -16,13 +17,19 @@ ProbeSession::ProbeSession(const ProbeSpec& spec, std::string address,
       prober_(prober),
       callbacks_(std::move(callbacks)),
       timer_(dispatcher.createTimer([this] { tick(); })) {
-  next_start_ = dispatcher_.monotonicTime() + spec_.initial_delay + spread;
-  timer_->enable(spec_.initial_delay + spread);
+  // An unspread first probe (a restarted child) goes at once: it decides when the forward is
+  // ready again, and nothing else is likely to start with it.
+  const event::MonotonicTime now = dispatcher_.monotonicTime();
+  next_start_ = now + spec_.initial_delay + spread;
+  if (spread > Milliseconds(0)) {
+    next_start_ = alignToProbeSlot(next_start_);
+  }
+  timer_->enable(std::chrono::duration_cast<Milliseconds>(next_start_ - now));
 }
 
 void ProbeSession::tick() {
   // Fixed rate, like the kubelet's ticker: the schedule does not drift by each probe's latency.
-  next_start_ += spec_.period;
+  next_start_ = alignToProbeSlot(next_start_ + spec_.period);
   const auto until_next =
       std::chrono::duration_cast<Milliseconds>(next_start_ - dispatcher_.monotonicTime());
   timer_->enable(std::max(until_next, Milliseconds(0)));
@@ -67,6 +74,12 @@ void ProbeSession::onResult(probe::ProbeResult result) {
     ready_reported_ = false;
     callbacks_.on_unhealthy(probeFailureReason(status.result));
   }
+}
+
+event::MonotonicTime alignToProbeSlot(event::MonotonicTime time) {
+  const auto since_epoch = std::chrono::ceil<Milliseconds>(time.time_since_epoch());
+  const auto slots = (since_epoch + ProbeSession::kSlot - Milliseconds(1)) / ProbeSession::kSlot;
+  return event::MonotonicTime(slots * ProbeSession::kSlot);
 }
 
 std::string probeFailureReason(const probe::ProbeResult& result) {

@@ -21,8 +21,15 @@ struct ProbeStatus {
 // Runs one forward's readiness probe on a period and applies Kubernetes' thresholds:
 // successThreshold consecutive passes make it ready, failureThreshold consecutive failures make it
 // unhealthy. Lives as long as one child run; destroying it cancels the probe in flight.
+//
+// Probes after the first, and a spread first probe, start on a grid of kSlot on the monotonic
+// clock that every session shares. Periods are whole seconds, so a session stays in its slot, and
+// forwards in the same slot wake the loop once between them instead of once each: on a VM a
+// wake-up costs more than the probe's own connect (bench/daemon_probes.py).
 class ProbeSession {
  public:
+  static constexpr Milliseconds kSlot{100};
+
   struct Callbacks {
     std::function<void()> on_ready;                               // success threshold reached
     std::function<void(const std::string& reason)> on_unhealthy;  // failure threshold reached
@@ -55,6 +62,9 @@ class ProbeSession {
   bool ready_reported_ = false;
   bool unhealthy_reported_ = false;
 };
+
+// The first grid point at or after `time`.
+event::MonotonicTime alignToProbeSlot(event::MonotonicTime time);
 
 // "readiness probe failed: HTTP 503 from /healthz".
 std::string probeFailureReason(const probe::ProbeResult& result);

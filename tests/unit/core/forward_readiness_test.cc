@@ -126,6 +126,43 @@ TEST_F(ForwardReadinessTest, FirstProbeIsSpreadOverThePeriodButNotAfterARestart)
   EXPECT_EQ(prober_.pending().size(), 1u) << "a restarted child is probed at once";
 }
 
+TEST_F(ForwardReadinessTest, SpreadProbesOfForwardsStartedApartShareAGridSlot) {
+  random_ = 0.5;
+  ForwardSpec web = probedSpec();
+  ForwardSpec api = probedSpec();
+  api.name = "api";
+  api.ports = {{8081, "8000"}};
+  dispatcher_.advance(milliseconds(37));
+  auto first = readyToProbe(web);
+  dispatcher_.advance(milliseconds(44));
+  auto second = readyToProbe(api);
+  // Half the period after their starts (5037 and 5081 ms), rounded up to the 100 ms grid.
+  dispatcher_.advance(milliseconds(5099 - 81));
+  EXPECT_TRUE(prober_.pending().empty());
+  dispatcher_.advance(milliseconds(1));
+  EXPECT_EQ(prober_.pending().size(), 2u) << "one wake-up for both";
+  prober_.completeAll(testing::probeSuccess());
+
+  dispatcher_.advance(seconds(10) - milliseconds(1));
+  EXPECT_TRUE(prober_.pending().empty());
+  dispatcher_.advance(milliseconds(1));
+  EXPECT_EQ(prober_.pending().size(), 2u) << "and they stay in that slot";
+}
+
+TEST_F(ForwardReadinessTest, AnUnspreadFirstProbeGoesAtOnceAndTheNextJoinsTheGrid) {
+  dispatcher_.advance(milliseconds(37));
+  auto forward = readyToProbe(probedSpec());
+  dispatcher_.advance(milliseconds(0));
+  ASSERT_EQ(prober_.pending().size(), 1u);
+  prober_.completeAll(testing::probeSuccess());
+  EXPECT_EQ(forward->state(), ForwardState::kReady);
+
+  dispatcher_.advance(seconds(10));
+  EXPECT_TRUE(prober_.pending().empty()) << "10.037 s: off the grid";
+  dispatcher_.advance(milliseconds(63));
+  EXPECT_EQ(prober_.pending().size(), 1u) << "10.1 s: the next grid point";
+}
+
 TEST_F(ForwardReadinessTest, ProbeInFlightIsCancelledWhenTheChildDies) {
   auto forward = readyToProbe(probedSpec());
   dispatcher_.advance(milliseconds(0));
