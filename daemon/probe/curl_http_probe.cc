@@ -1,4 +1,4 @@
-#include "daemon/probe/http_probe.h"
+#include "daemon/probe/curl_http_probe.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -52,16 +52,16 @@ std::string headerLine(const core::HttpHeader& header) {
 
 }  // namespace
 
-HttpProbe::HttpProbe(uv_loop_t* loop, std::weak_ptr<CurlMultiLoop> multi,
-                     const core::ProbeSpec& spec, const std::string& address,
-                     std::function<void(ProbeResult)> done)
+CurlHttpProbe::CurlHttpProbe(uv_loop_t* loop, std::weak_ptr<CurlMultiLoop> multi,
+                             const core::ProbeSpec& spec, const std::string& address,
+                             std::function<void(ProbeResult)> done)
     : loop_(loop),
       multi_(std::move(multi)),
       spec_(spec),
       address_(address),
       completion_(std::move(done)) {}
 
-HttpProbe::~HttpProbe() {
+CurlHttpProbe::~CurlHttpProbe() {
   if (in_flight_) {
     if (CurlMultiLoopPtr multi = multi_.lock()) {
       multi->remove(easy_);
@@ -70,22 +70,22 @@ HttpProbe::~HttpProbe() {
   releaseEasy();
 }
 
-void HttpProbe::start() {
+void CurlHttpProbe::start() {
   const std::string scheme = absl::AsciiStrToLower(spec_.scheme);
   if (scheme != "http" && scheme != "https") {
     failLater(absl::StrCat("unsupported scheme \"", spec_.scheme,
                            "\" in httpGet probe; use HTTP or HTTPS"));
     return;
   }
+  CurlMultiLoopPtr multi = multi_.lock();
+  if (multi == nullptr) {
+    failLater("HTTP prober was shut down before the probe started");
+    return;
+  }
   const std::string url =
       absl::StrCat(scheme, "://", endpointText(address_, spec_.port), normalizedPath(spec_.path));
   if (absl::Status status = configure(url); !status.ok()) {
     failLater(std::string(status.message()));
-    return;
-  }
-  CurlMultiLoopPtr multi = multi_.lock();
-  if (multi == nullptr) {
-    failLater("HTTP prober was shut down before the probe started");
     return;
   }
   if (absl::Status status = multi->add(easy_, [this](CURLcode code) { onTransferDone(code); });
@@ -96,7 +96,7 @@ void HttpProbe::start() {
   in_flight_ = true;
 }
 
-absl::Status HttpProbe::configure(const std::string& url) {
+absl::Status CurlHttpProbe::configure(const std::string& url) {
   easy_ = curl_easy_init();
   if (easy_ == nullptr) {
     return absl::ResourceExhaustedError("cannot create a curl handle for an HTTP probe");
@@ -130,13 +130,13 @@ absl::Status HttpProbe::configure(const std::string& url) {
   // Verification stays on unless the spec opts out for a development certificate.
   curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, spec_.insecure_skip_verify ? 0L : 1L);
   curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, spec_.insecure_skip_verify ? 0L : 2L);
-  curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &HttpProbe::discardBody);
+  curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &CurlHttpProbe::discardBody);
   curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this);
   curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_);
   return absl::OkStatus();
 }
 
-void HttpProbe::failLater(std::string message) {
+void CurlHttpProbe::failLater(std::string message) {
   releaseEasy();
   deferred_ = std::make_unique<LoopTimer>(loop_);
   // done must never run inside run(), so even an error known at once waits for the loop.
@@ -145,8 +145,8 @@ void HttpProbe::failLater(std::string message) {
   });
 }
 
-size_t HttpProbe::discardBody(char* /*data*/, size_t size, size_t count, void* self) {
-  auto* probe = static_cast<HttpProbe*>(self);
+size_t CurlHttpProbe::discardBody(char* /*data*/, size_t size, size_t count, void* self) {
+  auto* probe = static_cast<CurlHttpProbe*>(self);
   const size_t bytes = size * count;
   probe->body_bytes_ += bytes;
   if (probe->body_bytes_ > kMaxBodyBytes) {
@@ -156,7 +156,7 @@ size_t HttpProbe::discardBody(char* /*data*/, size_t size, size_t count, void* s
   return bytes;
 }
 
-void HttpProbe::onTransferDone(CURLcode code) {
+void CurlHttpProbe::onTransferDone(CURLcode code) {
   in_flight_ = false;
   long status = 0;
   curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
@@ -174,7 +174,7 @@ void HttpProbe::onTransferDone(CURLcode code) {
   completion_.complete(std::move(result));
 }
 
-std::string HttpProbe::failureMessage(CURLcode code) const {
+std::string CurlHttpProbe::failureMessage(CURLcode code) const {
   const std::string detail = error_[0] != '\0' ? std::string(error_) : curl_easy_strerror(code);
   if (code == CURLE_OPERATION_TIMEDOUT) {
     return timeoutMessage(spec_.timeout);
@@ -194,7 +194,7 @@ std::string HttpProbe::failureMessage(CURLcode code) const {
                       endpointText(address_, spec_.port), " failed: ", detail);
 }
 
-void HttpProbe::releaseEasy() {
+void CurlHttpProbe::releaseEasy() {
   if (easy_ != nullptr) {
     curl_easy_cleanup(easy_);
     easy_ = nullptr;

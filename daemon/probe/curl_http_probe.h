@@ -10,25 +10,27 @@
 
 #include "daemon/core/forward_spec.h"
 #include "daemon/probe/curl_multi_loop.h"
+#include "daemon/probe/http_wire.h"
 #include "daemon/probe/loop_timer.h"
 #include "daemon/probe/probe_completion.h"
 #include "daemon/probe/prober.h"
 
 namespace pfd::probe {
 
-// One httpGet check in flight: a curl easy handle on the prober's CurlMultiLoop. Destroying it
-// removes the transfer, so its callback never runs.
-class HttpProbe : public ProbeHandle {
+// One httpGet check over HTTPS in flight (plain HTTP goes through plain_http_probe.h): a curl
+// easy handle on the prober's CurlMultiLoop. Destroying it removes the transfer, so its callback
+// never runs.
+class CurlHttpProbe : public ProbeHandle {
  public:
   // Like Kubernetes, only this much of a body is read; a longer one ends the transfer, and the
   // status line already decided the result.
-  static constexpr size_t kMaxBodyBytes = 10 * 1024;
+  static constexpr size_t kMaxBodyBytes = HttpResponseReader::kMaxBodyBytes;
 
-  HttpProbe(uv_loop_t* loop, std::weak_ptr<CurlMultiLoop> multi, const core::ProbeSpec& spec,
-            const std::string& address, std::function<void(ProbeResult)> done);
-  ~HttpProbe() override;
-  HttpProbe(const HttpProbe&) = delete;
-  HttpProbe& operator=(const HttpProbe&) = delete;
+  CurlHttpProbe(uv_loop_t* loop, std::weak_ptr<CurlMultiLoop> multi, const core::ProbeSpec& spec,
+                const std::string& address, std::function<void(ProbeResult)> done);
+  ~CurlHttpProbe() override;
+  CurlHttpProbe(const CurlHttpProbe&) = delete;
+  CurlHttpProbe& operator=(const CurlHttpProbe&) = delete;
 
   void start();
   // For a prober that could not set up libcurl: the probe fails with `message`, on the loop.

@@ -2,7 +2,9 @@
 
 #include <utility>
 
-#include "daemon/probe/http_probe.h"
+#include "absl/strings/ascii.h"
+#include "daemon/probe/curl_http_probe.h"
+#include "daemon/probe/plain_http_probe.h"
 
 namespace pfd::probe {
 
@@ -12,11 +14,16 @@ HttpProber::~HttpProber() = default;
 
 ProbeHandlePtr HttpProber::run(const core::ProbeSpec& spec, const std::string& address,
                                std::function<void(ProbeResult)> done) {
+  if (absl::AsciiStrToLower(spec.scheme) == "http") {
+    return startPlainHttpProbe(loop_, spec, address, std::move(done));
+  }
+  // HTTPS, or a scheme CurlHttpProbe reports as unsupported.
   std::weak_ptr<CurlMultiLoop> multi;
   if (multi_.ok()) {
     multi = *multi_;
   }
-  auto probe = std::make_unique<HttpProbe>(loop_, std::move(multi), spec, address, std::move(done));
+  auto probe =
+      std::make_unique<CurlHttpProbe>(loop_, std::move(multi), spec, address, std::move(done));
   if (multi_.ok()) {
     probe->start();
   } else {

@@ -10,8 +10,8 @@ namespace pfd::probe {
 
 // httpGet probes with Kubernetes semantics: GET scheme://address:port/path with the spec's
 // headers (a Host header replaces the host), no redirects followed, no proxy, a new connection
-// per probe; success for a status in [200, 400). All transfers share one libcurl multi handle
-// driven by the loop.
+// per probe; success for a status in [200, 400). Plain HTTP runs on the loop's own TCP handles
+// (plain_http_probe.h); HTTPS transfers share one libcurl multi handle driven by the loop.
 //
 // Destroying the prober cancels the transfers it still has in flight: their callbacks never run.
 class HttpProber : public Prober {

@@ -1,34 +1,15 @@
 #include "daemon/probe/tcp_prober.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <utility>
 
 #include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
 #include "daemon/probe/loop_timer.h"
 #include "daemon/probe/probe_completion.h"
 #include "daemon/probe/probe_messages.h"
+#include "daemon/probe/probe_socket.h"
 
 namespace pfd::probe {
 namespace {
-
-// kubectl port-forward --address accepts "localhost"; libuv only connects to numeric addresses,
-// and resolving would need the threadpool for a name that is always the loopback.
-absl::StatusOr<sockaddr_storage> socketAddress(const std::string& address, uint16_t port) {
-  const std::string host = address == "localhost" ? "127.0.0.1" : address;
-  sockaddr_storage storage{};
-  if (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&storage)) == 0) {
-    return storage;
-  }
-  if (uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&storage)) == 0) {
-    return storage;
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("cannot probe \"", address,
-                   "\": not an IP address; set the forward's address to an IP such as 127.0.0.1"));
-}
 
 class TcpProbe : public ProbeHandle {
  public:
@@ -44,7 +25,7 @@ class TcpProbe : public ProbeHandle {
   ~TcpProbe() override { closeSocket(); }
 
   void start() {
-    absl::StatusOr<sockaddr_storage> target = socketAddress(address_, port_);
+    absl::StatusOr<sockaddr_storage> target = probeSocketAddress(address_, port_);
     if (!target.ok()) {
       failLater(std::string(target.status().message()));
       return;
@@ -58,7 +39,7 @@ class TcpProbe : public ProbeHandle {
                                      reinterpret_cast<const sockaddr*>(&*target), &onConnect);
     if (error != 0) {
       closeSocket();
-      failLater(connectErrorMessage(error));
+      failLater(connectErrorMessage(address_, port_, error));
       return;
     }
     timer_.start(timeout_, [this] { onTimeout(); });
@@ -86,7 +67,7 @@ class TcpProbe : public ProbeHandle {
     if (status == 0) {
       completion_.complete(completion_.result(true, "connected"));
     } else {
-      completion_.complete(completion_.result(false, connectErrorMessage(status)));
+      completion_.complete(completion_.result(false, connectErrorMessage(address_, port_, status)));
     }
   }
 
@@ -100,14 +81,6 @@ class TcpProbe : public ProbeHandle {
     timer_.start(std::chrono::milliseconds(0), [this, message = std::move(message)]() mutable {
       completion_.complete(completion_.result(false, std::move(message)));
     });
-  }
-
-  std::string connectErrorMessage(int error) const {
-    if (error == UV_ECONNREFUSED) {
-      return connectionRefusedMessage(address_, port_);
-    }
-    return absl::StrCat("cannot connect to ", endpointText(address_, port_), ": ",
-                        uv_strerror(error));
   }
 
   void closeSocket() {

@@ -102,6 +102,11 @@ void BlockingHttpServer::answer(int client) {
     ::close(client);
     return;
   }
+  if (!response_.raw.empty()) {
+    sendAll(client, response_.raw);
+    ::close(client);
+    return;
+  }
   std::string head = absl::StrCat("HTTP/1.1 ", response_.status, " ", response_.reason, "\r\n");
   for (const std::string& header : response_.headers) {
     absl::StrAppend(&head, header, "\r\n");

@@ -21,6 +21,7 @@ class BlockingHttpServer {
     std::string body = "ok";
     bool hang = false;            // accept and read the request, never answer
     bool close_silently = false;  // read the request, close without answering
+    std::string raw;              // when set, sent verbatim instead of the fields above
   };
 
   // `on_request` runs on the server thread after each request head was recorded.

@@ -162,7 +162,63 @@ TEST_F(HttpProberTest, ExplainsAConnectionClosedWithoutAnAnswer) {
 
   EXPECT_FALSE(result.success);
   EXPECT_EQ(result.message, absl::StrCat("HTTP GET /healthz on 127.0.0.1:", server.port(),
-                                         " failed: Empty reply from server"));
+                                         " failed: connection closed without a response"));
+}
+
+BlockingHttpServer::Response raw(std::string bytes) {
+  BlockingHttpServer::Response response;
+  response.raw = std::move(bytes);
+  return response;
+}
+
+TEST_F(HttpProberTest, SkipsAnInterimResponse) {
+  BlockingHttpServer server(
+      raw("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"));
+
+  ProbeResult result = probe(httpSpec(server.port()));
+
+  EXPECT_TRUE(result.success) << result.message;
+  EXPECT_EQ(result.message, "HTTP 204");
+}
+
+TEST_F(HttpProberTest, ReadsAChunkedBodyToTheEndOfTheConnection) {
+  BlockingHttpServer server(
+      raw("HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\n\r\n"
+          "4\r\nbusy\r\n0\r\n\r\n"));
+
+  ProbeResult result = probe(httpSpec(server.port()));
+
+  EXPECT_FALSE(result.success);
+  EXPECT_EQ(result.message, "HTTP 503 from /healthz");
+}
+
+TEST_F(HttpProberTest, AcceptsAnHttp10ResponseWithBareLineFeeds) {
+  BlockingHttpServer server(raw("HTTP/1.0 200 OK\nServer: tiny\n\nfine"));
+
+  ProbeResult result = probe(httpSpec(server.port()));
+
+  EXPECT_TRUE(result.success) << result.message;
+  EXPECT_EQ(result.message, "HTTP 200");
+}
+
+TEST_F(HttpProberTest, FailsOnSomethingThatIsNotHttp) {
+  BlockingHttpServer server(raw("SSH-2.0-OpenSSH_9.2\r\n\r\n"));
+
+  ProbeResult result = probe(httpSpec(server.port()));
+
+  EXPECT_FALSE(result.success);
+  EXPECT_EQ(result.message, absl::StrCat("HTTP GET /healthz on 127.0.0.1:", server.port(),
+                                         " failed: not an HTTP response: \"SSH-2.0-OpenSSH_9.2\""));
+}
+
+TEST_F(HttpProberTest, FailsWhenTheBodyIsCutShort) {
+  // The kubelet reads the body too: a connection lost halfway is a failed probe.
+  BlockingHttpServer server(raw("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf"));
+
+  ProbeResult result = probe(httpSpec(server.port()));
+
+  EXPECT_FALSE(result.success);
+  EXPECT_THAT(result.message, HasSubstr("failed: connection closed after 4 of 10 body bytes"));
 }
 
 TEST_F(HttpProberTest, ReachesAnIpv4ServerThroughLocalhost) {
@@ -267,25 +323,30 @@ TEST_F(HttpProberTest, AllowsTheHandleToBeDestroyedInsideItsCallback) {
   EXPECT_EQ(calls, 1);
 }
 
-TEST_F(HttpProberTest, DestroyingTheProberInACallbackCancelsItsOtherProbes) {
-  BlockingHttpServer answering(respond(200, "OK"));
-  BlockingHttpServer::Response hang;
-  hang.hang = true;
-  BlockingHttpServer hanging(hang);
+// HTTPS transfers live on the prober's libcurl multi handle; plain-HTTP probes, like TCP ones,
+// own their sockets and are cancelled through their handles only.
+TEST_F(HttpProberTest, DestroyingTheProberInACallbackCancelsItsHttpsTransfers) {
+  // Nobody accepts on `silent`, so the TLS handshake never ends; nothing listens on `closed`, so
+  // that probe fails at once.
+  LoopbackSocket silent;
+  silent.listen(4);
+  LoopbackSocket closed;
   ResultRecorder never;
   int calls = 0;
 
-  ProbeHandlePtr hanging_probe = prober_->run(
-      httpSpec(hanging.port(), "/healthz", std::chrono::seconds(2)), "127.0.0.1", never.callback());
-  ProbeHandlePtr answered_probe =
-      prober_->run(httpSpec(answering.port()), "127.0.0.1", [&](ProbeResult) {
-        ++calls;
-        prober_.reset();
-      });
+  core::ProbeSpec hanging_spec = httpSpec(silent.port(), "/healthz", std::chrono::seconds(2));
+  hanging_spec.scheme = "HTTPS";
+  core::ProbeSpec refused_spec = httpSpec(closed.port());
+  refused_spec.scheme = "HTTPS";
+  ProbeHandlePtr hanging_probe = prober_->run(hanging_spec, "127.0.0.1", never.callback());
+  ProbeHandlePtr refused_probe = prober_->run(refused_spec, "127.0.0.1", [&](ProbeResult) {
+    ++calls;
+    prober_.reset();
+  });
   loop_.runUntilIdle();
   // Both handles outlive the prober; destroying them afterwards must be harmless.
   hanging_probe.reset();
-  answered_probe.reset();
+  refused_probe.reset();
 
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(never.calls, 0);

@@ -1,0 +1,179 @@
+#include "daemon/probe/http_wire.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace pfd::probe {
+namespace {
+
+const core::HttpHeader* findHeader(const core::ProbeSpec& spec, absl::string_view name) {
+  for (const core::HttpHeader& header : spec.headers) {
+    if (absl::EqualsIgnoreCase(header.name, name)) {
+      return &header;
+    }
+  }
+  return nullptr;
+}
+
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+// "HTTP/1.1 200 OK": the status, or nothing for anything else.
+std::optional<int> statusOf(absl::string_view line) {
+  // HTTP/d.d SP ddd [SP reason]
+  if (line.size() < 12 || !absl::StartsWith(line, "HTTP/") || !isDigit(line[5]) || line[6] != '.' ||
+      !isDigit(line[7]) || line[8] != ' ' || !isDigit(line[9]) || !isDigit(line[10]) ||
+      !isDigit(line[11]) || (line.size() > 12 && line[12] != ' ')) {
+    return std::nullopt;
+  }
+  return (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+}
+
+std::string quoted(absl::string_view text) {
+  constexpr size_t kShown = 60;
+  const bool cut = text.size() > kShown;
+  return absl::StrCat("\"", absl::CHexEscape(text.substr(0, kShown)), cut ? "..." : "", "\"");
+}
+
+}  // namespace
+
+std::string requestTarget(const std::string& path) {
+  std::string target = absl::StartsWith(path, "/") ? "" : "/";
+  for (const char c : path) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte >= 0x7f) {
+      constexpr char kHex[] = "0123456789ABCDEF";
+      target.append({'%', kHex[byte >> 4], kHex[byte & 0xf]});
+    } else {
+      target.push_back(c);
+    }
+  }
+  return target;
+}
+
+std::string probeRequest(const core::ProbeSpec& spec, const std::string& host_and_port) {
+  const core::HttpHeader* host = findHeader(spec, "Host");
+  std::string request =
+      absl::StrCat("GET ", requestTarget(spec.path),
+                   " HTTP/1.1\r\nHost: ", host != nullptr ? host->value : host_and_port, "\r\n");
+  if (findHeader(spec, "User-Agent") == nullptr) {
+    absl::StrAppend(&request, "User-Agent: pfd-probe/" PFD_VERSION "\r\n");
+  }
+  if (findHeader(spec, "Accept") == nullptr) {
+    absl::StrAppend(&request, "Accept: */*\r\n");
+  }
+  absl::StrAppend(&request, "Connection: close\r\n");
+  for (const core::HttpHeader& header : spec.headers) {
+    if (&header != host) {
+      absl::StrAppend(&request, header.name, ": ", header.value, "\r\n");
+    }
+  }
+  absl::StrAppend(&request, "\r\n");
+  return request;
+}
+
+HttpResponseReader::Progress HttpResponseReader::feed(absl::string_view bytes) {
+  if (status_.has_value()) {
+    return countBody(bytes.size());
+  }
+  head_.append(bytes.data(), bytes.size());
+  while (true) {
+    size_t end = head_.find("\r\n\r\n");
+    size_t separator = 4;
+    // Some minimal servers end lines with a bare LF; Go's client accepts that too.
+    if (const size_t bare = head_.find("\n\n"); bare < end) {
+      end = bare;
+      separator = 2;
+    }
+    if (end == std::string::npos) {
+      if (head_.size() > kMaxHeadBytes) {
+        return fail(absl::StrCat("response headers longer than ", kMaxHeadBytes / 1024, " KiB"));
+      }
+      return Progress::kNeedMore;
+    }
+    if (parseHead(absl::string_view(head_).substr(0, end)) == Progress::kFailed) {
+      return Progress::kFailed;
+    }
+    if (!status_.has_value()) {
+      head_.erase(0, end + separator);  // an interim 1xx response: the final one follows
+      continue;
+    }
+    const size_t rest = head_.size() - end - separator;
+    head_.clear();
+    if (*status_ == 101 || *status_ == 204 || *status_ == 304) {
+      return Progress::kDone;  // no body
+    }
+    return countBody(rest);
+  }
+}
+
+HttpResponseReader::Progress HttpResponseReader::parseHead(absl::string_view head) {
+  std::vector<absl::string_view> lines = absl::StrSplit(head, '\n');
+  const absl::string_view status_line = absl::StripSuffix(lines[0], "\r");
+  const std::optional<int> status = statusOf(status_line);
+  if (!status.has_value()) {
+    return fail(absl::StrCat("not an HTTP response: ", quoted(status_line)));
+  }
+  if (*status >= 100 && *status < 200 && *status != 101) {
+    return Progress::kNeedMore;
+  }
+  bool chunked = false;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const std::pair<absl::string_view, absl::string_view> field =
+        absl::StrSplit(absl::StripSuffix(lines[i], "\r"), absl::MaxSplits(':', 1));
+    const absl::string_view value = absl::StripAsciiWhitespace(field.second);
+    if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(field.first), "Content-Length")) {
+      uint64_t length = 0;
+      if (!absl::SimpleAtoi(value, &length)) {
+        return fail(absl::StrCat("invalid Content-Length ", quoted(value)));
+      }
+      content_length_ = length;
+    } else if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(field.first),
+                                      "Transfer-Encoding")) {
+      chunked = true;
+    }
+  }
+  if (chunked) {
+    content_length_.reset();  // the body then ends with the connection ("Connection: close")
+  }
+  status_ = status;
+  return Progress::kNeedMore;
+}
+
+HttpResponseReader::Progress HttpResponseReader::countBody(size_t bytes) {
+  body_bytes_ += bytes;
+  if (content_length_.has_value() && body_bytes_ >= *content_length_) {
+    return Progress::kDone;
+  }
+  if (body_bytes_ >= kMaxBodyBytes) {
+    return Progress::kDone;
+  }
+  return Progress::kNeedMore;
+}
+
+HttpResponseReader::Progress HttpResponseReader::endOfStream() {
+  if (!status_.has_value()) {
+    return fail(head_.empty() ? "connection closed without a response"
+                              : "connection closed in the middle of the response headers");
+  }
+  if (content_length_.has_value() && body_bytes_ < *content_length_) {
+    return fail(absl::StrCat("connection closed after ", body_bytes_, " of ", *content_length_,
+                             " body bytes"));
+  }
+  return Progress::kDone;
+}
+
+HttpResponseReader::Progress HttpResponseReader::fail(std::string error) {
+  error_ = std::move(error);
+  status_.reset();
+  return Progress::kFailed;
+}
+
+}  // namespace pfd::probe
