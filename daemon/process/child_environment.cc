@@ -9,6 +9,16 @@ namespace {
 
 std::string_view variableName(std::string_view entry) { return entry.substr(0, entry.find('=')); }
 
+bool isServiceManagerVariable(std::string_view name) {
+  for (const std::string_view own : {"NOTIFY_SOCKET", "WATCHDOG_PID", "WATCHDOG_USEC", "LISTEN_PID",
+                                     "LISTEN_FDS", "LISTEN_FDNAMES"}) {
+    if (name == own) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<std::string> childEnvironment(const char* const* parent,
@@ -25,7 +35,9 @@ std::vector<std::string> childEnvironment(const char* const* parent,
   };
   for (const char* const* entry = parent; entry != nullptr && *entry != nullptr; ++entry) {
     const std::string_view text(*entry);
-    set(variableName(text), std::string(text));
+    if (!isServiceManagerVariable(variableName(text))) {
+      set(variableName(text), std::string(text));
+    }
   }
   for (const auto& [name, value] : overrides) {
     set(name, absl::StrCat(name, "=", value));

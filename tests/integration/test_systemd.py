@@ -7,7 +7,7 @@ import socket
 import subprocess
 import threading
 
-from conftest import command_forward
+from conftest import PORT_SERVER, PYTHON, command_forward
 from pfd_harness import DEFAULT_TIMEOUT
 
 
@@ -66,6 +66,25 @@ def test_sd_notify_messages_in_order(make_pfd, ports):
         assert pfd.stop() == 0
         assert receiver.next() == "STOPPING=1"
         assert receiver.messages.empty()
+    finally:
+        receiver.close()
+
+
+def test_children_do_not_inherit_pfds_notify_socket(make_pfd, ports):
+    # A child that speaks sd_notify must not report to pfd's unit as if it were pfd.
+    show = "echo child sees NOTIFY_SOCKET=${NOTIFY_SOCKET:-unset} WATCHDOG_USEC=${WATCHDOG_USEC:-unset}"
+    serve = f"exec {PYTHON} {PORT_SERVER} {ports[0]} --name a"
+    forward = (f'  - name: a\n    command: ["/bin/sh", "-c", "{show}; {serve}"]\n'
+               f'    ports: ["{ports[0]}"]\n')
+    pfd = make_pfd(config(forward), start=False)
+    receiver = NotifyReceiver(os.path.join(pfd.dir, "notify.sock"))
+    try:
+        pfd.env["NOTIFY_SOCKET"] = receiver.path
+        pfd.env["WATCHDOG_USEC"] = "60000000"
+        pfd.start()
+        assert receiver.next() == "READY=1\nSTATUS=0/1 forwards ready"
+        assert receiver.next() == "STATUS=1/1 forwards ready"
+        assert "child sees NOTIFY_SOCKET=unset WATCHDOG_USEC=unset" in pfd.pfctl_ok("logs", "a")
     finally:
         receiver.close()
 

@@ -14,6 +14,19 @@ TEST(ChildEnvironmentTest, InheritsTheParentsEnvironment) {
   EXPECT_THAT(childEnvironment(parent, {}), ElementsAre("HOME=/home/me", "PATH=/usr/bin"));
 }
 
+TEST(ChildEnvironmentTest, LeavesOutWhatSystemdGavePfdItself) {
+  const char* parent[] = {"HOME=/home/me",
+                          "NOTIFY_SOCKET=/run/user/1000/systemd/notify",
+                          "WATCHDOG_PID=42",
+                          "WATCHDOG_USEC=30000000",
+                          "LISTEN_PID=42",
+                          "LISTEN_FDS=1",
+                          "LISTEN_FDNAMES=x",
+                          "NOTIFY_SOCKETS=kept",
+                          nullptr};
+  EXPECT_THAT(childEnvironment(parent, {}), ElementsAre("HOME=/home/me", "NOTIFY_SOCKETS=kept"));
+}
+
 TEST(ChildEnvironmentTest, OverrideReplacesTheVariableInPlace) {
   const char* parent[] = {"HOME=/home/me", "PATH=/usr/bin", "LANG=C", nullptr};
   EXPECT_THAT(childEnvironment(parent, {{"PATH", "/opt/bin:/usr/bin"}}),
