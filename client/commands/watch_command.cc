@@ -1,5 +1,7 @@
 #include "client/commands/watch_command.h"
 
+#include <vector>
+
 #include "client/interrupt_handler.h"
 #include "client/render/forward_columns.h"
 #include "client/render/streaming_table.h"
@@ -26,14 +28,22 @@ absl::Status WatchCommand::run(Connection& connection, Console& console) {
   StreamingTable table(forwardHeader(TableView::kWatch), console.style);
   pfd::v1::ForwardEvent event;
   bool reader_gone = false;
+  // The snapshot the watch starts with is printed once complete, so its rows share widths.
+  std::vector<Row> rows;
   while (reader->Read(&event)) {
-    table.print(console.out, eventRow(event, absl::Now()));
+    rows.push_back(eventRow(event, absl::Now()));
+    if (event.initial() && !event.last_initial()) {
+      continue;
+    }
+    table.print(console.out, rows);
+    rows.clear();
     console.out.flush();
     if (!console.out) {
       reader_gone = true;
       context.TryCancel();
     }
   }
+  table.print(console.out, rows);  // a stream that ended inside its snapshot
   const grpc::Status status = reader->Finish();
   if (interrupt.interrupted() || reader_gone) {
     return absl::OkStatus();

@@ -19,13 +19,19 @@ void StreamingTable::widen(const Row& row) {
   }
 }
 
-void StreamingTable::print(std::ostream& out, const Row& row) {
-  widen(row);
-  if (!header_printed_) {
+void StreamingTable::print(std::ostream& out, const Row& row) { print(out, std::vector<Row>{row}); }
+
+void StreamingTable::print(std::ostream& out, const std::vector<Row>& rows) {
+  for (const Row& row : rows) {
+    widen(row);
+  }
+  if (!header_printed_ && !rows.empty()) {
     out << formatTableLine(widths_, header_, style_) << '\n';
     header_printed_ = true;
   }
-  out << formatTableLine(widths_, row, style_) << '\n';
+  for (const Row& row : rows) {
+    out << formatTableLine(widths_, row, style_) << '\n';
+  }
 }
 
 }  // namespace pfd::client

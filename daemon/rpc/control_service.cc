@@ -204,11 +204,12 @@ grpc::ServerWriteReactor<v1::ForwardEvent>* ControlService::Watch(grpc::Callback
       return;
     }
     const event::MonotonicTime now = dispatcher_.monotonicTime();
-    for (const core::Forward* forward : *found) {
+    for (size_t i = 0; i < found->size(); ++i) {
       v1::ForwardEvent event;
       toTimestamp(dispatcher_.systemTime(), event.mutable_time());
-      toProto(*forward, now, event.mutable_forward());
+      toProto(*(*found)[i], now, event.mutable_forward());
       event.set_initial(true);
+      event.set_last_initial(i + 1 == found->size());
       writer->send(std::move(event));
     }
     if (backend_.supervisor.shuttingDown()) {

@@ -56,14 +56,16 @@ pfd::v1::LogLine logLine(const std::string& text, const std::string& stream, int
   return line;
 }
 
+// An initial event ends the snapshot unless `last_initial` says otherwise.
 pfd::v1::ForwardEvent event(pfd::v1::Forward forward, pfd::v1::ForwardState state,
-                            const std::string& reason, bool initial) {
+                            const std::string& reason, bool initial, bool last_initial = true) {
   pfd::v1::ForwardEvent result;
   result.set_previous_state(forward.state());
   forward.set_state(state);
   *result.mutable_forward() = std::move(forward);
   result.set_reason(reason);
   result.set_initial(initial);
+  result.set_last_initial(initial && last_initial);
   return result;
 }
 
@@ -380,6 +382,25 @@ TEST_F(PfctlBinaryTest, WatchPrintsTheHeaderThenOneRowPerEvent) {
   EXPECT_THAT(printed[1], AllOf(StartsWith("web "), HasSubstr("STARTING")));
   EXPECT_THAT(printed[2], AllOf(HasSubstr("READY"), HasSubstr("every port forwards")));
   EXPECT_THAT(printed[3], AllOf(HasSubstr("BACKOFF"), HasSubstr("child exited with code 1")));
+}
+
+TEST_F(PfctlBinaryTest, WatchLaysOutTheInitialSnapshotTogether) {
+  pfd::v1::Forward web = fixtures::readyWebForward();
+  pfd::v1::Forward cart = fixtures::readyWebForward();
+  cart.set_name("cart");
+  cart.set_target("deployment/shopping-cart");
+  service_.setWatchEvents(
+      {event(web, pfd::v1::FORWARD_STATE_READY, "", true, /*last_initial=*/false),
+       event(cart, pfd::v1::FORWARD_STATE_READY, "", true)},
+      false);
+  const ProcessResult result = run({"watch"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const std::vector<std::string> printed = lines(result.out);
+  ASSERT_EQ(printed.size(), 3u) << result.out;
+  const size_t ports = printed[0].find("PORTS");
+  ASSERT_NE(ports, std::string::npos) << printed[0];
+  EXPECT_EQ(printed[1].find("8080:8000"), ports) << result.out;
+  EXPECT_EQ(printed[2].find("8080:8000"), ports) << result.out;
 }
 
 TEST_F(PfctlBinaryTest, WatchExitsZeroOnCtrlC) {

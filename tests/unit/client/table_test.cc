@@ -107,6 +107,18 @@ TEST(StreamingTableTest, PrintsTheHeaderWithTheFirstRowOnly) {
             "web       READY      ports forwarded\n");
 }
 
+TEST(StreamingTableTest, RowsPrintedTogetherShareTheirWidths) {
+  StreamingTable table({"NAME", "STATE"}, TableStyle{});
+  std::ostringstream out;
+  table.print(out, std::vector<Row>{{Cell{"web"}, Cell{"READY"}},
+                                    {Cell{"a-very-long-forward"}, Cell{"READY"}}});
+  table.print(out, std::vector<Row>{});
+  EXPECT_EQ(out.str(),
+            "NAME                  STATE\n"
+            "web                   READY\n"
+            "a-very-long-forward   READY\n");
+}
+
 TEST(StreamingTableTest, WidensAColumnForALaterWiderCell) {
   StreamingTable table({"NAME", "STATE"}, TableStyle{});
   std::ostringstream out;
