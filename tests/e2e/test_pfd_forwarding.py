@@ -103,3 +103,27 @@ def test_pfctl_restart_replaces_the_kubectl_child_and_the_forward_is_ready_again
     assert forward["pid"] not in (0, old_pid)
     assert "port-forward" in cmdline(forward["pid"])
     assert http_get(port) in pods
+
+
+def test_http_probes_through_kubectl_leave_the_forward_and_its_output_clean(cluster, make_pfd):
+    # pfd's HTTP prober reads each response before it closes the connection, and closes it
+    # normally: a reset (a close with unread bytes, or SO_LINGER 0) makes kubectl log an error
+    # for every probe, which fails this test.
+    (pod,) = cluster.add_deployment("web", replicas=1, ports={"http": 8080})
+    (port,) = free_ports(1)
+    probe = {"httpGet": {"path": "/healthz"}, "periodSeconds": 1}
+    pfd = make_pfd(pfd_config(
+        cluster, kube_forward("web", "deployment/web", f"{port}:8080", readiness=probe)))
+    pfd.wait_for_state("web", "READY")
+    backend = cluster.backend(pod, 8080)
+    pid = pfd.forward("web")["pid"]
+
+    assert backend.wait_for_requests(backend.requests + 3), "three more probes reach the pod"
+
+    forward = pfd.forward("web")
+    assert (forward["state"], forward["pid"], forward.get("restarts", 0)) == \
+        ("FORWARD_STATE_READY", pid, 0)
+    assert forward["readiness"]["message"] == "HTTP 200"
+    output = pfd.pfctl_ok("logs", "web")
+    assert "Handling connection for" in output, output
+    assert "error" not in output.lower(), output

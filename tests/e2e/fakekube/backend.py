@@ -81,6 +81,7 @@ class Backend:
         self.port = 0
         self.requests = 0
         self._lock = threading.Lock()
+        self._counted = threading.Condition(self._lock)
         self._connections: set[socket.socket] = set()
         self._server: Optional[_Server] = None
         self._thread: Optional[threading.Thread] = None
@@ -90,8 +91,14 @@ class Backend:
         return self._server is not None
 
     def count_request(self) -> None:
-        with self._lock:
+        with self._counted:
             self.requests += 1
+            self._counted.notify_all()
+
+    def wait_for_requests(self, count: int, timeout: float = 10.0) -> bool:
+        """Waits until `count` requests have been answered in all; False on timeout."""
+        with self._counted:
+            return self._counted.wait_for(lambda: self.requests >= count, timeout)
 
     def start(self) -> None:
         """Listens on 127.0.0.1: a fresh port the first time, the same port afterwards."""
