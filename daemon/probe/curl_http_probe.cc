@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "daemon/probe/probe_messages.h"
 
@@ -33,13 +32,6 @@ bool isTlsError(CURLcode code) {
     default:
       return false;
   }
-}
-
-std::string normalizedPath(const std::string& path) {
-  if (absl::StartsWith(path, "/")) {
-    return path;
-  }
-  return absl::StrCat("/", path);
 }
 
 // curl drops a header given as "Name:"; "Name;" is how it sends one with an empty value.
@@ -71,8 +63,8 @@ CurlHttpProbe::~CurlHttpProbe() {
 }
 
 void CurlHttpProbe::start() {
-  const std::string scheme = absl::AsciiStrToLower(spec_.scheme);
-  if (scheme != "http" && scheme != "https") {
+  // Plain HTTP never comes here (plain_http_probe.h).
+  if (absl::AsciiStrToLower(spec_.scheme) != "https") {
     failLater(absl::StrCat("unsupported scheme \"", spec_.scheme,
                            "\" in httpGet probe; use HTTP or HTTPS"));
     return;
@@ -83,7 +75,7 @@ void CurlHttpProbe::start() {
     return;
   }
   const std::string url =
-      absl::StrCat(scheme, "://", endpointText(address_, spec_.port), normalizedPath(spec_.path));
+      absl::StrCat("https://", endpointText(address_, spec_.port), requestTarget(spec_.path));
   if (absl::Status status = configure(url); !status.ok()) {
     failLater(std::string(status.message()));
     return;
@@ -166,7 +158,7 @@ void CurlHttpProbe::onTransferDone(CURLcode code) {
     const bool success = status >= 200 && status < 400;
     result = completion_.result(
         success, success ? absl::StrCat("HTTP ", status)
-                         : absl::StrCat("HTTP ", status, " from ", normalizedPath(spec_.path)));
+                         : absl::StrCat("HTTP ", status, " from ", requestTarget(spec_.path)));
   } else {
     result = completion_.result(false, failureMessage(code));
   }
@@ -190,7 +182,7 @@ std::string CurlHttpProbe::failureMessage(CURLcode code) const {
   if (isTlsError(code)) {
     return absl::StrCat("TLS: ", detail);
   }
-  return absl::StrCat("HTTP GET ", normalizedPath(spec_.path), " on ",
+  return absl::StrCat("HTTP GET ", requestTarget(spec_.path), " on ",
                       endpointText(address_, spec_.port), " failed: ", detail);
 }
 

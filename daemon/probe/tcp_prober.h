@@ -9,7 +9,7 @@ namespace pfd::probe {
 // tcpSocket probes: success once a TCP connection to address:port is established (it is closed
 // again at once), failure on refusal, any other connect error, or spec.timeout.
 //
-// Probes in flight do not depend on the prober; each owns its own uv handles.
+// Probes in flight do not depend on the prober; each owns its own uv handles (ProbeConnection).
 class TcpProber : public Prober {
  public:
   explicit TcpProber(uv_loop_t* loop);
