@@ -1,5 +1,6 @@
 #include "client/render/forward_columns.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "absl/strings/match.h"
@@ -54,7 +55,7 @@ Row forwardRow(const Forward& forward, TableView view, absl::Time now) {
   if (view == TableView::kWide) {
     row.insert(row.end(), {Cell{orNone(forward.namespace_())}, Cell{orNone(forward.context())},
                            Cell{pidText(forward)}, Cell{nextRetryText(forward, now)},
-                           Cell{probeText(forward)}});
+                           Cell{probeText(forward, now)}});
   }
   if (view == TableView::kWatch) {
     // Filled in by eventRow(); a forward alone has no reason.
@@ -147,7 +148,7 @@ std::string nextRetryText(const Forward& forward, absl::Time now) {
   return absl::StrCat("in", " ", humanDuration(absl::Ceil(remaining, absl::Seconds(1))));
 }
 
-std::string probeText(const Forward& forward) {
+std::string probeText(const Forward& forward, absl::Time now) {
   if (!forward.has_readiness()) {
     return kNone;
   }
@@ -161,6 +162,10 @@ std::string probeText(const Forward& forward) {
   }
   if (probe.has_latency()) {
     absl::StrAppend(&result, " ", formatLatency(fromProto(probe.latency())));
+  }
+  if (probe.has_time()) {
+    const absl::Duration since = std::max(now - fromProto(probe.time()), absl::ZeroDuration());
+    absl::StrAppend(&result, " ", humanDuration(since), " ago");
   }
   return result;
 }

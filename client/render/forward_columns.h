@@ -46,7 +46,8 @@ std::string ageText(const pfd::v1::Forward& forward, absl::Time now);
 // "in 3s" while a restart is scheduled, "now" once it is due, else <none>.
 std::string nextRetryText(const pfd::v1::Forward& forward, absl::Time now);
 
-// The last readiness probe: "ok 3ms" when it passed, its message ("HTTP 503 12ms") when it failed.
-std::string probeText(const pfd::v1::Forward& forward);
+// The last readiness probe, its latency and when it ran: "ok 3ms 4s ago" when it passed, its
+// message ("HTTP 503 12ms 4s ago") when it failed.
+std::string probeText(const pfd::v1::Forward& forward, absl::Time now);
 
 }  // namespace pfd::client

@@ -351,16 +351,15 @@ void Forward::onAllPortsForwarding() {
     return;
   }
   ProbeSpec probe = *spec_.readiness;
-  // Only the first run is spread over the period: that is when many forwards start together.
-  Milliseconds spread{0};
-  if (first_probe_) {
-    spread = Milliseconds(static_cast<Milliseconds::rep>(
-        context_.random() * static_cast<double>(probe.period.count())));
-    first_probe_ = false;
-  }
+  // Only the first run waits for its phase: that is when many forwards start together.
+  const Milliseconds phase(static_cast<Milliseconds::rep>(
+      context_.random() * static_cast<double>(probe.period.count())));
+  const auto first =
+      first_probe_ ? ProbeSession::FirstProbe::kOnPhase : ProbeSession::FirstProbe::kAtOnce;
+  first_probe_ = false;
   note(absl::StrCat("ports forwarding; waiting for the readiness probe"));
   probe_session_ = std::make_unique<ProbeSession>(
-      probe, probeAddress(spec_.address), context_.dispatcher, context_.prober, spread,
+      probe, probeAddress(spec_.address), context_.dispatcher, context_.prober, first, phase,
       ProbeSession::Callbacks{.on_ready =
                                   [this, run = run_] {
                                     if (run == run_) {
@@ -460,7 +459,9 @@ void Forward::onExit(process::ExitStatus status) {
     const auto ready_for = std::chrono::duration_cast<Milliseconds>(
         context_.dispatcher.monotonicTime() - *ready_since_);
     consecutive_failures_ = failuresAfterRun(spec_.backoff, consecutive_failures_, ready_for);
-    at_once = restartAtOnce(ready_for);
+    // A failed probe already took failureThreshold periods to show; an immediate retry is for
+    // forwards moved under their feet, not for an app that stopped answering.
+    at_once = restartAtOnce(ready_for) && state_ != ForwardState::kUnhealthy;
   }
   enterBackoff(reason, at_once);
 }
@@ -512,7 +513,9 @@ void Forward::setState(ForwardState state, const std::string& reason) {
   state_ = state;
   state_since_ = context_.dispatcher.systemTime();
   state_since_monotonic_ = context_.dispatcher.monotonicTime();
-  if (state != ForwardState::kReady) {
+  // UNHEALTHY is the way out of READY when a probe fails: the backoff after it still counts how
+  // long the forward was ready.
+  if (state != ForwardState::kReady && state != ForwardState::kUnhealthy) {
     ready_since_.reset();
   }
   const std::string text =

@@ -9,27 +9,29 @@
 namespace pfd::core {
 
 ProbeSession::ProbeSession(const ProbeSpec& spec, std::string address,
-                           event::Dispatcher& dispatcher, probe::Prober& prober,
-                           Milliseconds spread, Callbacks callbacks)
+                           event::Dispatcher& dispatcher, probe::Prober& prober, FirstProbe first,
+                           Milliseconds phase, Callbacks callbacks)
     : spec_(spec),
       address_(std::move(address)),
       dispatcher_(dispatcher),
       prober_(prober),
       callbacks_(std::move(callbacks)),
-      timer_(dispatcher.createTimer([this] { tick(); })) {
-  // An unspread first probe (a restarted child) goes at once: it decides when the forward is
-  // ready again, and nothing else is likely to start with it.
+      timer_(dispatcher.createTimer([this] { tick(); })),
+      rephase_(first == FirstProbe::kAtOnce),
+      phase_(phase) {
   const event::MonotonicTime now = dispatcher_.monotonicTime();
-  next_start_ = now + spec_.initial_delay + spread;
-  if (spread > Milliseconds(0)) {
-    next_start_ = alignToProbeSlot(next_start_);
+  next_start_ = now + spec_.initial_delay;
+  if (first == FirstProbe::kOnPhase) {
+    next_start_ = alignToProbeSlot(next_start_ + phase_);
   }
   timer_->enable(std::chrono::duration_cast<Milliseconds>(next_start_ - now));
 }
 
 void ProbeSession::tick() {
   // Fixed rate, like the kubelet's ticker: the schedule does not drift by each probe's latency.
-  next_start_ = alignToProbeSlot(next_start_ + spec_.period);
+  // At least one slot after a probe that went at once, so that the two do not overlap.
+  next_start_ = alignToProbeSlot(next_start_ + (rephase_ ? std::max(phase_, kSlot) : spec_.period));
+  rephase_ = false;
   const auto until_next =
       std::chrono::duration_cast<Milliseconds>(next_start_ - dispatcher_.monotonicTime());
   timer_->enable(std::max(until_next, Milliseconds(0)));

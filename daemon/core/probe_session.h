@@ -22,10 +22,10 @@ struct ProbeStatus {
 // successThreshold consecutive passes make it ready, failureThreshold consecutive failures make it
 // unhealthy. Lives as long as one child run; destroying it cancels the probe in flight.
 //
-// Probes after the first, and a spread first probe, start on a grid of kSlot on the monotonic
-// clock that every session shares. Periods are whole seconds, so a session stays in its slot, and
-// forwards in the same slot wake the loop once between them instead of once each: on a VM a
-// wake-up costs more than the probe's own connect (bench/daemon_probes.py).
+// Probes (all but one that goes at once) start on a grid of kSlot on the monotonic clock that
+// every session shares. Periods are whole seconds, so a session stays in its slot, and forwards in
+// the same slot wake the loop once between them instead of once each: on a VM a wake-up costs more
+// than the probe's own connect (bench/daemon_probes.py).
 class ProbeSession {
  public:
   static constexpr Milliseconds kSlot{100};
@@ -38,10 +38,20 @@ class ProbeSession {
     std::function<void(const ProbeStatus&, bool changed)> on_result;
   };
 
-  // `spread` delays the first probe beyond initialDelay so that forwards started together do not
-  // probe in lock-step (the kubelet does the same after it restarts).
+  // When the first probe goes, after initialDelay.
+  enum class FirstProbe {
+    // `phase` after initialDelay: forwards that start together (pfd's own start) do not probe in
+    // lock-step; the kubelet does the same after it restarts.
+    kOnPhase,
+    // At once, because it decides when a restarted child is ready again; the probes after it
+    // take `phase` to join their rhythm, so that children restarted together (`restart --all`, a
+    // reload) do not stay in lock-step either.
+    kAtOnce,
+  };
+
+  // `phase` is in [0, period).
   ProbeSession(const ProbeSpec& spec, std::string address, event::Dispatcher& dispatcher,
-               probe::Prober& prober, Milliseconds spread, Callbacks callbacks);
+               probe::Prober& prober, FirstProbe first, Milliseconds phase, Callbacks callbacks);
 
   const std::optional<ProbeStatus>& last() const { return last_; }
 
@@ -58,6 +68,9 @@ class ProbeSession {
   probe::ProbeHandlePtr in_flight_;
   bool probing_ = false;
   event::MonotonicTime next_start_;
+  // Set while the probe that went at once has not yet been followed by one on `phase_`.
+  bool rephase_;
+  const Milliseconds phase_;
   std::optional<ProbeStatus> last_;
   bool ready_reported_ = false;
   bool unhealthy_reported_ = false;

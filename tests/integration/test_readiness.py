@@ -340,8 +340,9 @@ def test_status_json_and_wide_table_show_each_forwards_last_probe_result(make_pf
     wide = pfd.pfctl_ok("status", "-o", "wide")
     assert "PROBE" in wide.splitlines()[0].split(), wide
     probe = table_cells(wide, "PROBE", "LAST ERROR")
-    assert re.fullmatch(r"ok \S+", probe["good"]), probe  # "ok" and the latency
-    assert re.fullmatch(r"HTTP 503 from /healthz \S+", probe["sick"]), probe
+    # The result, its latency and how long ago it ran.
+    assert re.fullmatch(r"ok \S+ \d+s ago", probe["good"]), probe
+    assert re.fullmatch(r"HTTP 503 from /healthz \S+ \d+s ago", probe["sick"]), probe
     assert probe["plain"] == "<none>", probe
 
 

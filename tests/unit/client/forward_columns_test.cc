@@ -46,7 +46,7 @@ TEST(ForwardColumnsTest, WideRowShowsNamespaceContextPidRetryAndProbe) {
   EXPECT_EQ(row[8].text, "<none>");
   EXPECT_EQ(row[9].text, "<none>");  // no child while in BACKOFF
   EXPECT_EQ(row[10].text, "in 3s");
-  EXPECT_EQ(row[11].text, "HTTP 503 12ms");
+  EXPECT_EQ(row[11].text, "HTTP 503 12ms 50s ago");
   EXPECT_EQ(row[12].text, "exited with code 1: unable to forward port because pod is not running");
 }
 
@@ -113,14 +113,16 @@ TEST(ForwardColumnsTest, NextRetryCountsDownToNow) {
   EXPECT_EQ(nextRetryText(forward, kNow + absl::Seconds(10)), "now");
 }
 
-TEST(ForwardColumnsTest, ProbeShowsOkOrTheFailureWithLatency) {
-  EXPECT_EQ(probeText(fixtures::readyWebForward()), "ok 3ms");
-  EXPECT_EQ(probeText(fixtures::backoffDbForward(kNow)), "HTTP 503 12ms");
+TEST(ForwardColumnsTest, ProbeShowsOkOrTheFailureWithLatencyAndAge) {
+  EXPECT_EQ(probeText(fixtures::readyWebForward(), kNow + absl::Seconds(4)), "ok 3ms 4s ago");
+  EXPECT_EQ(probeText(fixtures::backoffDbForward(kNow), kNow), "HTTP 503 12ms 50s ago");
+  EXPECT_EQ(probeText(fixtures::readyWebForward(), kNow - absl::Seconds(1)), "ok 3ms 0s ago")
+      << "a probe time ahead of the client's clock";
   pfd::v1::Forward no_probe;
-  EXPECT_EQ(probeText(no_probe), "<none>");
+  EXPECT_EQ(probeText(no_probe, kNow), "<none>");
   pfd::v1::Forward not_run_yet;
   not_run_yet.mutable_readiness()->set_kind("tcpSocket");
-  EXPECT_EQ(probeText(not_run_yet), "pending");
+  EXPECT_EQ(probeText(not_run_yet, kNow), "pending");
 }
 
 }  // namespace

@@ -126,6 +126,51 @@ TEST_F(ForwardReadinessTest, FirstProbeIsSpreadOverThePeriodButNotAfterARestart)
   EXPECT_EQ(prober_.pending().size(), 1u) << "a restarted child is probed at once";
 }
 
+TEST_F(ForwardReadinessTest, ProbesAfterAnAtOnceProbeTakeTheirPhaseSoRestartsDoNotLockStep) {
+  random_ = 0.3;
+  ForwardSpec spec = probedSpec();
+  spec.backoff.jitter = 0;
+  auto forward = readyToProbe(spec);
+  dispatcher_.advance(seconds(3));
+  prober_.completeAll(testing::probeSuccess());
+  dispatcher_.advance(milliseconds(37));  // restarted off the grid, as by `pfctl restart`
+  forward->restart();
+  dispatcher_.runPosted();
+  printForwarding(*launcher_.last(), spec);
+  dispatcher_.advance(milliseconds(0));
+  ASSERT_EQ(prober_.pending().size(), 1u) << "at once";
+  prober_.completeAll(testing::probeSuccess());
+
+  // The next one 3 s (its phase) later, rounded up to the grid: 3.1 s, not the period's 10.
+  dispatcher_.advance(milliseconds(3062));
+  EXPECT_TRUE(prober_.pending().empty());
+  dispatcher_.advance(milliseconds(1));
+  ASSERT_EQ(prober_.pending().size(), 1u);
+  prober_.completeAll(testing::probeSuccess());
+  dispatcher_.advance(seconds(10) - milliseconds(1));
+  EXPECT_TRUE(prober_.pending().empty());
+  dispatcher_.advance(milliseconds(1));
+  EXPECT_EQ(prober_.pending().size(), 1u) << "then every period on the grid";
+}
+
+TEST_F(ForwardReadinessTest, AProbeRightAfterAnAtOnceProbeWaitsAtLeastASlot) {
+  random_ = 0.0;
+  ForwardSpec spec = probedSpec();
+  auto forward = readyToProbe(spec);
+  dispatcher_.advance(milliseconds(0));
+  prober_.completeAll(testing::probeSuccess());
+  forward->restart();
+  dispatcher_.runPosted();
+  printForwarding(*launcher_.last(), spec);
+  dispatcher_.advance(milliseconds(0));
+  ASSERT_EQ(prober_.pending().size(), 1u);
+  prober_.completeAll(testing::probeSuccess());
+  dispatcher_.advance(milliseconds(99));
+  EXPECT_TRUE(prober_.pending().empty());
+  dispatcher_.advance(milliseconds(1));
+  EXPECT_EQ(prober_.pending().size(), 1u);
+}
+
 TEST_F(ForwardReadinessTest, SpreadProbesOfForwardsStartedApartShareAGridSlot) {
   random_ = 0.5;
   ForwardSpec web = probedSpec();
@@ -149,18 +194,15 @@ TEST_F(ForwardReadinessTest, SpreadProbesOfForwardsStartedApartShareAGridSlot) {
   EXPECT_EQ(prober_.pending().size(), 2u) << "and they stay in that slot";
 }
 
-TEST_F(ForwardReadinessTest, AnUnspreadFirstProbeGoesAtOnceAndTheNextJoinsTheGrid) {
+TEST_F(ForwardReadinessTest, AFirstProbeWithoutPhaseStillStartsOnTheGrid) {
   dispatcher_.advance(milliseconds(37));
   auto forward = readyToProbe(probedSpec());
-  dispatcher_.advance(milliseconds(0));
-  ASSERT_EQ(prober_.pending().size(), 1u);
+  dispatcher_.advance(milliseconds(62));
+  EXPECT_TRUE(prober_.pending().empty()) << "99 ms: off the grid";
+  dispatcher_.advance(milliseconds(1));
+  ASSERT_EQ(prober_.pending().size(), 1u) << "100 ms: the next grid point";
   prober_.completeAll(testing::probeSuccess());
   EXPECT_EQ(forward->state(), ForwardState::kReady);
-
-  dispatcher_.advance(seconds(10));
-  EXPECT_TRUE(prober_.pending().empty()) << "10.037 s: off the grid";
-  dispatcher_.advance(milliseconds(63));
-  EXPECT_EQ(prober_.pending().size(), 1u) << "10.1 s: the next grid point";
 }
 
 TEST_F(ForwardReadinessTest, ProbeInFlightIsCancelledWhenTheChildDies) {
@@ -183,6 +225,28 @@ TEST_F(ForwardReadinessTest, FailingBeforeEverReadyAlsoRestarts) {
   dispatcher_.runPosted();
   EXPECT_EQ(forward->state(), ForwardState::kBackoff);
   EXPECT_THAT(forward->lastError(), HasSubstr("connection refused"));
+}
+
+TEST_F(ForwardReadinessTest, AProbeFailureAfterResetAfterReadyBacksOffFromInitialAgain) {
+  ForwardSpec spec = probedSpec(1, 1);
+  spec.backoff.jitter = 0;
+  spec.backoff.reset_after = seconds(20);
+  auto forward = readyToProbe(spec);
+  for (int run = 0; run < 3; ++run) {
+    dispatcher_.advance(milliseconds(0));
+    prober_.completeAll(testing::probeSuccess());
+    ASSERT_EQ(forward->state(), ForwardState::kReady) << "run " << run;
+    dispatcher_.advance(seconds(30));
+    prober_.completeAll(testing::probeFailure("HTTP 500 from /healthz"));
+    ASSERT_EQ(forward->state(), ForwardState::kUnhealthy);
+    launcher_.last()->exit(143);
+    dispatcher_.runPosted();
+    ASSERT_EQ(forward->state(), ForwardState::kBackoff);
+    EXPECT_THAT(observer_.transitions.back().reason, HasSubstr("retrying in 500ms"))
+        << "run " << run << ": 30 s READY forgives earlier failures, as after any other exit";
+    dispatcher_.advance(milliseconds(500));
+    printForwarding(*launcher_.last(), spec);
+  }
 }
 
 TEST_F(ForwardReadinessTest, ProbesRunAtAFixedRateWhateverTheirLatency) {
