@@ -165,17 +165,87 @@ def test_local_port_in_use_is_reported(cluster, kubectl):
         assert process.wait_exit() == 1
 
 
-def test_rollout_leaves_old_forward_broken_on_the_next_connection(cluster, port_forward):
+def test_rollout_keeps_old_pod_ready_and_serving_until_its_grace_ends_then_breaks_old_forward(
+    cluster, port_forward
+):
+    # This test used to expect the old forward to break on the very next connection: the old
+    # pods stopped serving (and turned not Ready) the moment the rollout deleted them. Real
+    # terminating pods usually keep serving, and stay Ready, during their grace period (the
+    # kubelet marks containers not ready only as they stop); rollouts now behave that way, so
+    # the old forward keeps working until the pod is gone.
     old = cluster.add_deployment("web", replicas=1)[0]
+    cluster.backdate("deploy/web", 3600)  # it has been running for an hour
     process, port = port_forward("deploy/web", "8080")
     assert http_get(port) == old
-    new = cluster.rollout("web")
+    new = cluster.rollout("web", grace=30)
     assert old not in new and len(new) == 1
+    dying = cluster.pod(old)
+    assert dying.terminating and dying.ready, "terminating, still Ready"
+    assert http_get(port) == old, "the old pod keeps serving through the old forward"
+    # kubectl 1.27 prefers the pod Ready for longer: the dying one. 1.28+ prefers a Ready pod
+    # without a deletionTimestamp. Real kubectl agrees with the model in both cases.
+    assert cluster.kubectl_choice("deploy/web", minor=27) == old
+    assert cluster.kubectl_choice("deploy/web", minor=28) == new[0]
+    for version, expected in (("1.27", old), ("1.28", new[0])):
+        _, chosen_port = port_forward("deploy/web", "8080", version=version)
+        assert http_get(chosen_port) == expected, f"kubectl {version}"
+
+    cluster.delete_pod(old, grace=0)  # the grace period ends: the pod is gone
     _expect_fetch_fails(port)
     process.wait_for(LOST, stream="stderr")
     assert process.wait_exit() == 1
     _, port = port_forward("deploy/web", "8080")
     assert http_get(port) == new[0]
+
+
+@versions
+def test_rollout_whose_new_pods_are_not_ready_yet_traps_kubectl_on_a_dying_pod(
+    cluster, port_forward, version
+):
+    old = cluster.add_deployment("web", replicas=1)[0]
+    new = cluster.rollout("web", grace=30, new_pods_ready=False)
+    assert cluster.kubectl_choice("deploy/web", minor=27) == old
+    assert cluster.kubectl_choice("deploy/web", minor=33) == old
+    _, port = port_forward("deploy/web", "8080", version=version)
+    assert http_get(port) == old, "every kubectl picks the Ready pod, dying or not"
+    cluster.set_ready(new[0], True)
+    assert cluster.kubectl_choice("deploy/web", minor=33) == new[0]
+
+
+def test_rollout_with_pods_that_stop_at_once_breaks_old_forward_on_the_next_connection(
+    cluster, port_forward
+):
+    old = cluster.add_deployment("web", replicas=1)[0]
+    process, port = port_forward("deploy/web", "8080")
+    new = cluster.rollout("web", ready_while_terminating=False)
+    assert not cluster.pod(old).ready
+    assert cluster.kubectl_choice("deploy/web") == new[0]
+    _expect_fetch_fails(port)
+    process.wait_for(LOST, stream="stderr")
+    assert process.wait_exit() == 1
+
+
+def test_pod_deleted_ready_while_terminating_serves_until_its_grace_period_ends(
+    cluster, port_forward
+):
+    pods = cluster.add_deployment("web", replicas=2)
+    cluster.backdate("deploy/web", 60)
+    doomed = cluster.kubectl_choice("deploy/web")
+    process, port = port_forward("deploy/web", "8080")
+    assert http_get(port) == doomed
+    cluster.delete_pod(doomed, grace=1, ready_while_terminating=True)
+    pod = cluster.pod(doomed)
+    assert pod.terminating and pod.ready and pod.deletion_grace_seconds == 1
+    assert http_get(port) == doomed
+    # Still Ready, and Ready longest: kubectl 1.27 would pick it over the replacement.
+    assert cluster.kubectl_choice("deploy/web", minor=27) == doomed
+    assert cluster.kubectl_choice("deploy/web", minor=28) != doomed
+    cluster.wait_for(lambda c: doomed not in [p.name for p in c.pods()], timeout=10)
+    _expect_fetch_fails(port)
+    process.wait_for(LOST, stream="stderr")
+    assert process.wait_exit() == 1
+    assert cluster.kubectl_choice("deploy/web") in set(cluster.pod_names("deploy/web")) - {doomed}
+    assert len(pods) == 2
 
 
 def test_held_upgrade_keeps_kubectl_silent_until_released(cluster, kubectl):

@@ -184,21 +184,54 @@ class FakeCluster:
         ns: str = "default",
         grace: Optional[float] = None,
         close_sessions: bool = False,
+        ready_while_terminating: bool = False,
     ) -> None:
         """Terminating for `grace` seconds (cluster default if None), then gone. Its containers
-        stop at once. close_sessions=False: open port-forward sessions survive and the next new
-        connection through them gets kubelet's "sandbox not found" error; True: they are cut."""
-        self.state.delete_pod(ns, name, grace, close_sessions)
+        stop at once and it turns not Ready, unless ready_while_terminating: then it stays
+        Ready and serving until the grace period ends (what real pods usually do).
+        close_sessions=False: open port-forward sessions survive and the next new connection
+        through them, once the containers are gone, gets kubelet's "sandbox not found" error;
+        True: they are cut."""
+        self.state.delete_pod(ns, name, grace, close_sessions, ready_while_terminating)
 
-    def rollout(self, deployment: str, ns: str = "default") -> list[str]:
-        """New ReplicaSet and new Ready pods, then the old pods deleted; returns the new pods."""
-        replicaset = self.state.rollout(ns, deployment)
+    def rollout(
+        self,
+        deployment: str,
+        ns: str = "default",
+        grace: Optional[float] = None,
+        ready_while_terminating: bool = True,
+        new_pods_ready: bool = True,
+    ) -> list[str]:
+        """New ReplicaSet and new Ready pods, then the old pods deleted with `grace` (cluster
+        default if None); returns the new pods. The old pods stay Ready and serving until their
+        grace period ends (as real pods usually do), so kubectl's own choice is then a dying pod;
+        ready_while_terminating=False makes them stop at once. new_pods_ready=False: the new
+        pods are not Ready yet (set_ready() them), so that for a while the only Ready pods are
+        dying ones.
+
+        Which pod kubectl then picks (kubectl_choice): kubectl 1.27 ranks Ready pods by how long
+        they have been Ready, so it picks a dying old pod even when the new ones are Ready
+        (if the old pods became Ready in an earlier second; see backdate()); 1.28+ ranks a
+        Ready terminating pod below a Ready live one, but above a pod that is not Ready yet."""
+        replicaset = self.state.rollout(ns, deployment, grace, ready_while_terminating,
+                                        new_pods_ready)
         return [p.name for p in self.state.pods_of(replicaset) if not p.terminating]
 
     def scale(
         self, name: str, replicas: int, ns: str = "default", kind: str = "Deployment"
     ) -> None:
         self.state.scale(kind, ns, name, replicas)
+
+    def backdate(self, target: str, seconds: float, ns: str = "default") -> list[str]:
+        """Makes the pods of `target` ("deployment/web", a pod name...) `seconds` older: created,
+        started and Ready that much earlier. API timestamps have one-second resolution, so pods
+        made in the same second tie in kubectl's ranking; long-running pods do not. Returns the
+        pods."""
+        with self.state.lock:
+            names = [p.name for p in self._target_pods(target, ns)]
+        for name in names:
+            self.state.backdate(ns, name, seconds)
+        return names
 
     def set_ready(self, pod: str, ready: bool, ns: str = "default") -> None:
         self.state.set_ready(ns, pod, ready)
@@ -246,14 +279,17 @@ class FakeCluster:
             selector = ",".join(f"{k}={v}" for k, v in sorted(workload.selector.items()))
             return self.state.list_pods(ns, selector)
 
-    def kubectl_choice(self, target: str, ns: str = "default") -> str:
+    def kubectl_choice(self, target: str, ns: str = "default", minor: int = 32) -> str:
         """The pod `kubectl port-forward TARGET` picks: the first of the selector's pods sorted
-        by sort.Reverse(podutils.ActivePods), exactly as kubectl's GetFirstPod does."""
+        by sort.Reverse(podutils.ActivePods), exactly as kubectl 1.`minor`'s GetFirstPod does
+        (1.28 added "deleting < not deleting" after "not Ready < Ready"; kubectl commit
+        70109f0, "Prefer pods without a deletion timestamp")."""
         with self.state.lock:
             pods = [copy.deepcopy(p) for p in self._target_pods(target, ns)]
         if not pods:
             raise LookupError(f"{target} in {ns} selects no pods")
-        best = sorted(pods, key=functools.cmp_to_key(_active_pods_compare), reverse=True)
+        compare = functools.partial(_active_pods_compare, deleting_first=minor >= 28)
+        best = sorted(pods, key=functools.cmp_to_key(compare), reverse=True)
         return best[0].name
 
     def wait_for(self, predicate: Callable[["FakeCluster"], bool], timeout: float = 10.0) -> None:
@@ -389,8 +425,8 @@ def _after_or_zero(first, second) -> bool:
     return first > second
 
 
-def _active_less(a: Pod, b: Pod) -> bool:
-    """podutils.ActivePods.Less (kubectl/pkg/util/podutils)."""
+def _active_less(a: Pod, b: Pod, deleting_first: bool = True) -> bool:
+    """podutils.ActivePods.Less (kubectl/pkg/util/podutils); deleting_first: kubectl >= 1.28."""
     if a.node_name != b.node_name and (not a.node_name or not b.node_name):
         return not a.node_name
     rank = {"Pending": 0, "Unknown": 1, "Running": 2}
@@ -399,6 +435,10 @@ def _active_less(a: Pod, b: Pod) -> bool:
     a_ready, b_ready = _ready_time(a) is not None, _ready_time(b) is not None
     if a_ready != b_ready:
         return not a_ready
+    if deleting_first and a.terminating != b.terminating:
+        return a.terminating
+    if deleting_first and a.terminating and a.deletion_timestamp != b.deletion_timestamp:
+        return a.deletion_timestamp < b.deletion_timestamp
     if a_ready and b_ready and _ready_time(a) != _ready_time(b):
         return _after_or_zero(_ready_time(a), _ready_time(b))
     if a.restart_count != b.restart_count:
@@ -408,9 +448,9 @@ def _active_less(a: Pod, b: Pod) -> bool:
     return False
 
 
-def _active_pods_compare(a: Pod, b: Pod) -> int:
-    if _active_less(a, b):
+def _active_pods_compare(a: Pod, b: Pod, deleting_first: bool = True) -> int:
+    if _active_less(a, b, deleting_first):
         return -1
-    if _active_less(b, a):
+    if _active_less(b, a, deleting_first):
         return 1
     return 0

@@ -1,13 +1,13 @@
 """A small HTTP control endpoint, on its own port (so it stays up while the API server is down),
 for shells and benchmarks that break the cluster from outside the Python process.
 
-    POST /_fake/pods/NS/NAME/delete?grace=S&close_sessions=1
+    POST /_fake/pods/NS/NAME/delete?grace=S&close_sessions=1&ready_while_terminating=1
     POST /_fake/pods/NS/NAME/ready?value=false
     POST /_fake/pods/NS/NAME/phase?value=Pending
     POST /_fake/pods/NS/NAME/restart
     POST /_fake/pods/NS/NAME/backend/stop|start?port=P
     POST /_fake/pods/NS/NAME/health?value=false&port=P
-    POST /_fake/deployments/NS/NAME/rollout
+    POST /_fake/deployments/NS/NAME/rollout?grace=S&ready_while_terminating=0
     POST /_fake/deployments/NS/NAME/scale?replicas=N   (also statefulsets, replicasets)
     POST /_fake/api/down | /_fake/api/up
     POST /_fake/api/hang?value=true | /_fake/api/delay?seconds=S
@@ -148,7 +148,8 @@ class ControlServer(http.server.ThreadingHTTPServer):
             port = int(query["port"]) if "port" in query else None
             if action == ["delete"]:
                 grace = float(query["grace"]) if "grace" in query else None
-                cluster.delete_pod(name, namespace, grace, _flag(query, "close_sessions", False))
+                cluster.delete_pod(name, namespace, grace, _flag(query, "close_sessions", False),
+                                   _flag(query, "ready_while_terminating", False))
             elif action == ["ready"]:
                 cluster.set_ready(name, _flag(query, "value"), namespace)
             elif action == ["phase"]:
@@ -167,7 +168,9 @@ class ControlServer(http.server.ThreadingHTTPServer):
         if len(rest) == 4 and rest[0] in _KINDS:
             kind, namespace, name, action = _KINDS[rest[0]], rest[1], rest[2], rest[3]
             if action == "rollout" and kind == "Deployment":
-                return {"pods": cluster.rollout(name, namespace)}
+                grace = float(query["grace"]) if "grace" in query else None
+                return {"pods": cluster.rollout(name, namespace, grace,
+                                                _flag(query, "ready_while_terminating", True))}
             if action == "scale":
                 cluster.scale(name, int(query["replicas"]), namespace, kind)
                 return {"pods": cluster.pod_names(f"{rest[0]}/{name}", namespace)}

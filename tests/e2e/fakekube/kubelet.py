@@ -69,7 +69,7 @@ class PodTarget:
 
     def dial(self, port: int) -> socket.socket:
         pod = self._lookup()
-        if pod is None or pod.terminating:
+        if pod is None or (pod.terminating and not pod.serving_while_terminating):
             raise ForwardError(sandbox_gone_message(self._runtime, self._sandbox_id, port))
         backend_port = self._backend_port(port) if pod.phase == "Running" else None
         if backend_port is None:

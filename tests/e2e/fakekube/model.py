@@ -96,6 +96,8 @@ class Pod:
     ready_changed: Optional[datetime.datetime] = None
     deletion_timestamp: Optional[datetime.datetime] = None
     deletion_grace_seconds: Optional[int] = None
+    # Deleted, but its containers keep running (and it stays Ready) until the grace period ends.
+    serving_while_terminating: bool = False
     restart_count: int = 0
     pod_ip: str = ""
     # The CRI sandbox id kubelet names in its port-forward errors ("error forwarding ... to pod X").

@@ -258,6 +258,20 @@ class ClusterState(WorkloadControllers):
                 self._changed_workload(self.owner_of(pod))
             return pod
 
+    def backdate(self, namespace: str, name: str, seconds: float) -> Pod:
+        """The pod was created, started and became Ready `seconds` earlier than recorded."""
+        delta = datetime.timedelta(seconds=seconds)
+        with self.lock:
+            pod = self.get_pod(namespace, name)
+            pod.created -= delta
+            if pod.started is not None:
+                pod.started -= delta
+            if pod.ready_changed is not None:
+                pod.ready_changed -= delta
+            self._touch(pod)
+            self._emit("MODIFIED", "pods", pod)
+            return pod
+
     def set_phase(self, namespace: str, name: str, phase: str) -> Pod:
         """Running, Pending, Succeeded, Failed or Unknown; only Running pods serve their ports."""
         with self.lock:
@@ -297,10 +311,17 @@ class ClusterState(WorkloadControllers):
         name: str,
         grace_seconds: Optional[float] = None,
         close_sessions: bool = False,
+        ready_while_terminating: bool = False,
     ) -> Pod:
         """Marks the pod Terminating for grace_seconds (the cluster default if None), then
-        removes it. Its containers stop at once; port-forward sessions to it stay open unless
-        close_sessions, but new connections through them fail the way kubelet fails them."""
+        removes it. Port-forward sessions to it stay open unless close_sessions; once its
+        containers have stopped, new connections through them fail the way kubelet fails them.
+
+        ready_while_terminating=False: its containers stop at once and it turns Ready=False (an
+        app that exits on SIGTERM). True: what real pods usually do (a preStop hook, an app
+        draining on SIGTERM): it stays Ready=True and its containers keep serving, with
+        deletionTimestamp set, until the grace period ends and it is gone. kubectl's own pod
+        choice (older, longer-Ready first) then picks the dying pod."""
         grace = self.grace_seconds if grace_seconds is None else grace_seconds
         with self.lock:
             pod = self.get_pod(namespace, name)
@@ -310,11 +331,14 @@ class ClusterState(WorkloadControllers):
                 return pod
             pod.deletion_timestamp = now() + datetime.timedelta(seconds=grace)
             pod.deletion_grace_seconds = int(round(grace))
-            pod.ready = False
-            pod.ready_changed = now()
+            pod.serving_while_terminating = ready_while_terminating
+            if not ready_while_terminating:
+                pod.ready = False
+                pod.ready_changed = now()
             self._touch(pod)
             self._emit("MODIFIED", "pods", pod)
-            backends = list(self.backends.get((namespace, name), {}).values())
+            backends = [] if ready_while_terminating else list(
+                self.backends.get((namespace, name), {}).values())
             sessions = list(self.sessions.get((namespace, name), ()))
             owner = self.owner_of(pod)
         for backend in backends:

@@ -100,7 +100,7 @@ class WorkloadControllers:
             self._new_replicaset(deployment)
             return deployment
 
-    def _new_replicaset(self, deployment: Workload) -> Workload:
+    def _new_replicaset(self, deployment: Workload, new_pods_ready: bool = True) -> Workload:
         template_hash = random_suffix(10)
         labels = {**deployment.template_labels, "pod-template-hash": template_hash}
         replicaset = Workload(
@@ -118,7 +118,7 @@ class WorkloadControllers:
         )
         self._add_workload(replicaset)
         deployment.current = replicaset.name
-        self.reconcile(replicaset)
+        self.reconcile(replicaset, new_pods_ready=new_pods_ready)
         return replicaset
 
     def add_replicaset(
@@ -152,8 +152,10 @@ class WorkloadControllers:
             self.reconcile(statefulset)
             return statefulset
 
-    def reconcile(self, workload: Workload) -> None:
-        """Creates or deletes pods until the workload has `replicas` live ones."""
+    def reconcile(self, workload: Workload, new_pods_ready: bool = True, **terminate) -> None:
+        """Creates or deletes pods until the workload has `replicas` live ones (created Ready
+        unless not new_pods_ready). `terminate` (grace_seconds, ready_while_terminating) goes to
+        delete_pod for the pods it deletes."""
         with self.lock:
             if workload.kind == "Deployment":
                 for replicaset in self.list_workloads("ReplicaSet", workload.namespace):
@@ -163,7 +165,7 @@ class WorkloadControllers:
                     if replicaset.replicas != wanted:
                         replicaset.replicas = wanted
                         self._touch(replicaset)
-                    self.reconcile(replicaset)
+                    self.reconcile(replicaset, **terminate)
                 return
             owner = OwnerRef(workload.kind, "apps/v1", workload.name, workload.uid)
             pods = self.pods_of(workload)
@@ -174,13 +176,14 @@ class WorkloadControllers:
             for _ in range(workload.replicas - len(live)):
                 name = f"{workload.name}-{random_suffix(5)}"
                 self.create_pod(
-                    workload.namespace, name, workload.template_labels, workload.containers, owner
+                    workload.namespace, name, workload.template_labels, workload.containers, owner,
+                    ready=new_pods_ready,
                 )
             if len(live) > workload.replicas:
                 # The ReplicaSet controller deletes the newest pods first.
                 doomed = sorted(live, key=lambda p: (p.created, p.name), reverse=True)
                 for pod in doomed[: len(live) - workload.replicas]:
-                    self.delete_pod(pod.namespace, pod.name)
+                    self.delete_pod(pod.namespace, pod.name, **terminate)
 
     def _reconcile_statefulset(self, workload: Workload, owner: OwnerRef, pods: list[Pod]) -> None:
         by_name = {p.name: p for p in pods}
@@ -211,15 +214,27 @@ class WorkloadControllers:
             self.reconcile(workload)
             return workload
 
-    def rollout(self, namespace: str, name: str) -> Workload:
+    def rollout(
+        self,
+        namespace: str,
+        name: str,
+        grace_seconds: Optional[float] = None,
+        ready_while_terminating: bool = True,
+        new_pods_ready: bool = True,
+    ) -> Workload:
         """A new ReplicaSet (new pod-template-hash) with all replicas Ready, then the old pods
-        deleted with the default grace period. Returns the new ReplicaSet."""
+        deleted with `grace_seconds` (the default grace period if None). The old pods stay Ready
+        and serving while they terminate, as real pods usually do, unless not
+        ready_while_terminating. not new_pods_ready: the new pods start not Ready (their
+        readiness probes have not passed yet, as when maxUnavailable lets the old pods go
+        first); set_ready() makes them Ready. Returns the new ReplicaSet."""
         with self.lock:
             deployment = self.get_workload("Deployment", namespace, name)
             deployment.revision += 1
             deployment.generation += 1
             self._touch(deployment)
-            replicaset = self._new_replicaset(deployment)
-            self.reconcile(deployment)
+            replicaset = self._new_replicaset(deployment, new_pods_ready)
+            self.reconcile(deployment, grace_seconds=grace_seconds,
+                           ready_while_terminating=ready_while_terminating)
             self._emit("MODIFIED", "deployments", deployment)
             return replicaset
