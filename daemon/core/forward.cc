@@ -81,7 +81,7 @@ void Forward::start() {
     return;
   }
   want_running_ = true;
-  consecutive_failures_ = 0;
+  budget_.reset();
   retry_timer_->disable();
   if (child_ == nullptr) {
     spawnChild();
@@ -109,7 +109,7 @@ void Forward::restart() {
     return;
   }
   want_running_ = true;
-  consecutive_failures_ = 0;
+  budget_.reset();
   retry_timer_->disable();
   if (child_ != nullptr) {
     note("restart requested: replacing the child");
@@ -139,7 +139,7 @@ void Forward::replaceSpec(ForwardSpec spec) {
     return;
   }
   want_running_ = true;
-  consecutive_failures_ = 0;
+  budget_.reset();
   retry_timer_->disable();
   if (child_ != nullptr) {
     terminateChild(AfterExit::kStartNow);
@@ -262,7 +262,7 @@ void Forward::failStart(const absl::Status& status) {
   if (retryCannotHelp(status)) {
     enterFailed(reason);
   } else {
-    enterBackoff(reason);
+    enterBackoff(reason, budget_.afterFailedStart(spec_.backoff, context_.random()));
   }
 }
 
@@ -279,7 +279,8 @@ void Forward::onStartDeadline() {
   if (resolver_ != nullptr) {
     stopTimersAndProbes();
     enterBackoff(absl::StrCat("no answer from the API server while looking for a pod of ",
-                              spec_.target, " within ", formatDelay(spec_.start_timeout)));
+                              spec_.target, " within ", formatDelay(spec_.start_timeout)),
+                 budget_.afterFailedStart(spec_.backoff, context_.random()));
   }
 }
 
@@ -451,19 +452,25 @@ void Forward::onExit(process::ExitStatus status) {
     case AfterExit::kBackoff:
       break;
   }
+  if (!status.exec_error.empty()) {
+    enterFailed(absl::StrCat(status.exec_error,
+                             " (an executable file that is not a program, or a script whose #! "
+                             "interpreter is missing)"));
+    return;
+  }
   std::string reason = !pending_reason_.empty() ? pending_reason_
                        : !run_error_.empty()    ? run_error_
                                                 : exitReason(status);
-  bool at_once = false;
+  std::optional<Milliseconds> ready_for;
   if (ready_since_.has_value()) {
-    const auto ready_for = std::chrono::duration_cast<Milliseconds>(
-        context_.dispatcher.monotonicTime() - *ready_since_);
-    consecutive_failures_ = failuresAfterRun(spec_.backoff, consecutive_failures_, ready_for);
-    // A failed probe already took failureThreshold periods to show; an immediate retry is for
-    // forwards moved under their feet, not for an app that stopped answering.
-    at_once = restartAtOnce(ready_for) && state_ != ForwardState::kUnhealthy;
+    ready_for = std::chrono::duration_cast<Milliseconds>(context_.dispatcher.monotonicTime() -
+                                                         *ready_since_);
   }
-  enterBackoff(reason, at_once);
+  // A failed probe already took failureThreshold periods to show; an immediate retry is for
+  // forwards moved under their feet, not for an app that stopped answering.
+  const bool may_retry_at_once = state_ != ForwardState::kUnhealthy;
+  enterBackoff(reason,
+               budget_.afterRun(spec_.backoff, ready_for, may_retry_at_once, context_.random()));
 }
 
 void Forward::failChild(const std::string& reason) {
@@ -485,18 +492,13 @@ void Forward::terminateChild(AfterExit after) {
   }
 }
 
-void Forward::enterBackoff(const std::string& reason, bool at_once) {
+void Forward::enterBackoff(const std::string& reason, Milliseconds delay) {
   recordError(reason);
-  Milliseconds delay{0};
-  if (!at_once) {
-    delay = restartDelay(spec_.backoff, consecutive_failures_, context_.random());
-    consecutive_failures_++;
-  }
   retry_at_ = context_.dispatcher.monotonicTime() + delay;
   retry_timer_->enable(delay);
   setState(ForwardState::kBackoff,
-           at_once ? absl::StrCat(reason, "; it was healthy, so retrying at once")
-                   : absl::StrCat(reason, "; retrying in ", formatDelay(delay)));
+           delay == Milliseconds(0) ? absl::StrCat(reason, "; it was healthy, so retrying at once")
+                                    : absl::StrCat(reason, "; retrying in ", formatDelay(delay)));
 }
 
 void Forward::enterFailed(const std::string& reason) {

@@ -14,6 +14,7 @@
 #include "daemon/core/log_buffer.h"
 #include "daemon/core/pod_watch.h"
 #include "daemon/core/probe_session.h"
+#include "daemon/core/restart_policy.h"
 #include "daemon/core/target_resolver.h"
 #include "daemon/event/dispatcher.h"
 #include "daemon/probe/prober.h"
@@ -112,7 +113,7 @@ class Forward {
   void failChild(const std::string& reason);
   void terminateChild(AfterExit after);
   // `at_once`: the run was healthy, so the first retry does not wait (see restartAtOnce()).
-  void enterBackoff(const std::string& reason, bool at_once = false);
+  void enterBackoff(const std::string& reason, Milliseconds delay);
   void enterFailed(const std::string& reason);
   void setState(ForwardState state, const std::string& reason);
   void recordError(const std::string& reason);
@@ -144,7 +145,7 @@ class Forward {
   std::set<uint16_t> forwarding_ports_;
   std::optional<event::MonotonicTime> ready_since_;
 
-  int consecutive_failures_ = 0;
+  RestartBudget budget_;
   int restarts_ = 0;
   std::string pod_;
   std::string last_error_;

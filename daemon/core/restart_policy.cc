@@ -17,8 +17,21 @@ Milliseconds restartDelay(const BackoffSpec& backoff, int consecutive_failures,
   return Milliseconds(static_cast<Milliseconds::rep>(std::llround(std::max(jittered, 0.0))));
 }
 
-int failuresAfterRun(const BackoffSpec& backoff, int consecutive_failures, Milliseconds ready_for) {
-  return ready_for >= backoff.reset_after ? 0 : consecutive_failures;
+Milliseconds RestartBudget::afterRun(const BackoffSpec& backoff,
+                                     std::optional<Milliseconds> ready_for, bool may_retry_at_once,
+                                     double random_unit) {
+  if (ready_for.has_value() && *ready_for >= backoff.reset_after) {
+    reset();
+  }
+  if (may_retry_at_once && ready_for.has_value() && *ready_for >= kHealthyRun && !at_once_spent_) {
+    at_once_spent_ = true;
+    return Milliseconds(0);
+  }
+  return afterFailedStart(backoff, random_unit);
+}
+
+Milliseconds RestartBudget::afterFailedStart(const BackoffSpec& backoff, double random_unit) {
+  return restartDelay(backoff, consecutive_failures_++, random_unit);
 }
 
 }  // namespace pfd::core

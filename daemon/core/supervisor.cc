@@ -29,6 +29,11 @@ ReconcileResult Supervisor::reconcile(const std::vector<ForwardSpec>& desired) {
     }
     if ((*existing)->spec() == spec) {
       result.unchanged.push_back(spec.name);
+      // FAILED waits for a restart or a reload: whatever it waited for (a program installed,
+      // a file fixed) may have been fixed outside the config.
+      if ((*existing)->state() == ForwardState::kFailed) {
+        (*existing)->restart();
+      }
     } else {
       (*existing)->replaceSpec(spec);
       result.changed.push_back(spec.name);

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -27,6 +29,8 @@ struct LibuvProcess::State {
   LineSplitter stdout_lines;
   LineSplitter stderr_lines;
   pid_t pid = 0;
+  bool first_stderr_line = true;
+  std::string exec_error;  // pfd-exec's own complaint, if it was the first thing on stderr
 
   bool owner_alive = true;
   bool exited = false;
@@ -67,7 +71,18 @@ void closeHandle(uv_handle_t* handle) {
 // its pid cannot have been reused yet unless the group is empty.
 void signalGroup(const State* state, int signal_number) { kill(-state->pid, signal_number); }
 
+// pfd-exec's line when execv fails (pfd_exec.c). Only the first stderr line can be it: a program
+// that ran has nothing of pfd-exec's before its own output.
+constexpr int kExecFailedExitCode = 127;
+constexpr std::string_view kExecFailedPrefix = "pfd-exec: cannot execute ";
+
 void deliverLine(State* state, OutputStream stream, std::string_view line) {
+  if (stream == OutputStream::kStderr && state->first_stderr_line) {
+    state->first_stderr_line = false;
+    if (line.starts_with(kExecFailedPrefix)) {
+      state->exec_error = line.substr(std::string_view("pfd-exec: ").size());
+    }
+  }
   if (state->owner_alive && !state->exit_reported && state->callbacks.on_line) {
     state->callbacks.on_line(stream, line);
   }
@@ -79,6 +94,9 @@ void reportExitWhenComplete(State* state) {
     return;
   }
   state->exit_reported = true;
+  if (state->exit_status.term_signal == 0 && state->exit_status.exit_code == kExecFailedExitCode) {
+    state->exit_status.exec_error = std::move(state->exec_error);
+  }
   uv_timer_stop(&state->timer);
   closeHandle(asHandle(&state->timer));
   // The callback may destroy the Process; a local copy stays valid while it runs.

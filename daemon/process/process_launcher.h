@@ -19,6 +19,9 @@ enum class OutputStream { kStdout, kStderr };
 struct ExitStatus {
   int exit_code = 0;
   int term_signal = 0;  // non-zero when a signal ended the process
+  // Set when the program never ran because exec failed after spawn (a file that is executable
+  // but not a program, a script whose #! interpreter is missing): "cannot execute PATH: WHY".
+  std::string exec_error;
 };
 
 struct ProcessSpec {

@@ -42,12 +42,16 @@ void FakeChild::print(const std::string& line, process::OutputStream stream) {
 }
 
 void FakeChild::exit(int code, int signal) {
+  exit(process::ExitStatus{.exit_code = code, .term_signal = signal});
+}
+
+void FakeChild::exit(process::ExitStatus status) {
   if (!alive || destroyed) {
     return;
   }
   alive = false;
   if (callbacks.on_exit) {
-    callbacks.on_exit(process::ExitStatus{.exit_code = code, .term_signal = signal});
+    callbacks.on_exit(std::move(status));
   }
 }
 

@@ -29,6 +29,7 @@ struct FakeChild {
   void printError(const std::string& line) { print(line, process::OutputStream::kStderr); }
   // The child "exits" now.
   void exit(int code, int signal = 0);
+  void exit(process::ExitStatus status);
 };
 using FakeChildPtr = std::shared_ptr<FakeChild>;
 

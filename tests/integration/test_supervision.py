@@ -2,7 +2,7 @@
 import os
 import signal
 
-from conftest import command_forward
+from conftest import PORT_SERVER, PYTHON, command_forward
 from pfd_harness import http_get, process_alive, wait_for_exit
 
 FAST_BACKOFF = "{initial: 100ms, max: 1s, multiplier: 2, jitter: 0, resetAfter: 60s}"
@@ -52,6 +52,31 @@ def test_program_that_cannot_start_backs_off_with_growing_delays(make_pfd, ports
     assert delays == ["100ms", "200ms", "400ms"]
     forward = pfd.forward("broken")
     assert forward["lastError"] == "broken: refusing to start"
+
+
+def test_an_executable_that_is_not_a_program_is_failed_until_a_reload(make_pfd, ports):
+    pfd = make_pfd("forwards: []\n")
+    tunnel = os.path.join(pfd.dir, "tunnel")
+    with open(tunnel, "w") as out:
+        out.write("not a program\n")  # no #! line: execve says "Exec format error"
+    os.chmod(tunnel, 0o755)
+    mark = pfd.mark()
+    pfd.write_config(config(f'  - name: tunnel\n    command: ["{tunnel}"]\n'
+                            f'    ports: ["{ports[0]}"]\n    backoff: {FAST_BACKOFF}\n'))
+    failed = pfd.wait_for_state("tunnel", "FAILED", since=mark)
+    assert f"cannot execute {tunnel}: Exec format error" in failed["reason"], failed["reason"]
+    forward = pfd.forward("tunnel")
+    assert "nextRetryTime" not in forward, "FAILED waits instead of retrying"
+
+    # Fixed outside the config: a reload (the spec is the same) tries it again.
+    with open(tunnel + ".new", "w") as out:
+        out.write(f"#!/bin/sh\nexec {PYTHON} {PORT_SERVER} {ports[0]} --name tunnel\n")
+    os.chmod(tunnel + ".new", 0o755)
+    os.replace(tunnel + ".new", tunnel)
+    mark = pfd.mark()
+    assert "unchanged: 1" in pfd.pfctl_ok("reload")
+    pfd.wait_for_state("tunnel", "READY", since=mark)
+    assert http_get(ports[0]) == "tunnel\n"
 
 
 def test_exit_code_zero_is_a_failure(make_pfd, ports):

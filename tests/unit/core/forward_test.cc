@@ -118,6 +118,23 @@ TEST_F(ForwardTest, AHealthyForwardThatBreaksIsRetriedAtOnce) {
               HasSubstr("retrying at once"));
 }
 
+TEST_F(ForwardTest, AForwardThatKeepsBreakingAfterAFewSecondsOfReadyBacksOff) {
+  ForwardSpec spec = kubectlSpec();
+  spec.backoff.jitter = 0;
+  auto forward = makeForward(spec);
+  forward->activate();
+  std::vector<std::string> retries;
+  for (int run = 0; run < 4; ++run) {
+    printForwarding(*launcher_.last(), spec);
+    dispatcher_.advance(milliseconds(1500));
+    launcher_.last()->exit(1);
+    retries.push_back(observer_.transitions.back().reason);
+    dispatcher_.advance(std::chrono::milliseconds(dispatcher_.nextTimerIn()));
+  }
+  EXPECT_THAT(retries, ElementsAre(HasSubstr("retrying at once"), HasSubstr("retrying in 500ms"),
+                                   HasSubstr("retrying in 1s"), HasSubstr("retrying in 2s")));
+}
+
 TEST_F(ForwardTest, AForwardThatBreaksRightAfterReadyBacksOff) {
   auto forward = makeForward(kubectlSpec());
   forward->activate();
@@ -188,6 +205,19 @@ TEST_F(ForwardTest, ProgramNotFoundFailsWithoutRetrying) {
   forward->restart();
   EXPECT_EQ(launcher_.spawnCount(), 1u);
   EXPECT_EQ(forward->state(), ForwardState::kStarting);
+}
+
+TEST_F(ForwardTest, AProgramThatCannotBeExecutedFailsWithoutRetrying) {
+  ForwardSpec spec{.name = "bastion", .command = {"/opt/tunnel"}, .ports = {{5432, ""}}};
+  auto forward = makeForward(spec);
+  forward->activate();
+  launcher_.last()->exit(process::ExitStatus{
+      .exit_code = 127, .exec_error = "cannot execute /opt/tunnel: Exec format error"});
+  EXPECT_EQ(forward->state(), ForwardState::kFailed);
+  EXPECT_THAT(forward->lastError(), StartsWith("cannot execute /opt/tunnel: Exec format error"));
+  EXPECT_EQ(dispatcher_.enabledTimers(), 0u);
+  dispatcher_.advance(seconds(600));
+  EXPECT_EQ(launcher_.spawnAttempts(), 1u);
 }
 
 TEST_F(ForwardTest, TransientSpawnErrorBacksOff) {

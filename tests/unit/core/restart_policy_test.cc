@@ -48,15 +48,51 @@ TEST(RestartPolicyTest, CustomMultiplierAndInitial) {
   EXPECT_EQ(restartDelay(backoff, 2, 0.0), milliseconds(450));
 }
 
-TEST(RestartPolicyTest, ARunReadyForResetAfterForgivesFailures) {
-  BackoffSpec backoff = defaultBackoff();  // resetAfter 60s
-  EXPECT_EQ(failuresAfterRun(backoff, 7, milliseconds(60000)), 0);
-  EXPECT_EQ(failuresAfterRun(backoff, 7, milliseconds(120000)), 0);
+TEST(RestartBudgetTest, RunsThatNeverGotReadyBackOffFurtherEachTime) {
+  BackoffSpec backoff = defaultBackoff();  // 500ms, x2, resetAfter 60s
+  RestartBudget budget;
+  EXPECT_EQ(budget.afterRun(backoff, std::nullopt, true, 0.0), milliseconds(500));
+  EXPECT_EQ(budget.afterRun(backoff, std::nullopt, true, 0.0), milliseconds(1000));
+  EXPECT_EQ(budget.afterFailedStart(backoff, 0.0), milliseconds(2000));
+  EXPECT_EQ(budget.afterRun(backoff, milliseconds(999), true, 0.0), milliseconds(4000))
+      << "READY for less than a second earns nothing";
 }
 
-TEST(RestartPolicyTest, AShortRunKeepsTheFailureCount) {
+TEST(RestartBudgetTest, OnlyTheFirstBreakOfAHealthyForwardIsRetriedAtOnce) {
   BackoffSpec backoff = defaultBackoff();
-  EXPECT_EQ(failuresAfterRun(backoff, 7, milliseconds(59999)), 7);
+  RestartBudget budget;
+  EXPECT_EQ(budget.afterRun(backoff, milliseconds(1500), true, 0.0), milliseconds(0));
+  EXPECT_EQ(budget.afterRun(backoff, milliseconds(1500), true, 0.0), milliseconds(500));
+  EXPECT_EQ(budget.afterRun(backoff, milliseconds(1500), true, 0.0), milliseconds(1000));
+  EXPECT_EQ(budget.afterRun(backoff, milliseconds(1500), true, 0.0), milliseconds(2000));
+}
+
+TEST(RestartBudgetTest, ARunReadyForResetAfterForgivesFailuresAndTheImmediateRetry) {
+  BackoffSpec backoff = defaultBackoff();
+  RestartBudget budget;
+  EXPECT_EQ(budget.afterRun(backoff, milliseconds(1500), true, 0.0), milliseconds(0));
+  EXPECT_EQ(budget.afterRun(backoff, std::nullopt, true, 0.0), milliseconds(500));
+  EXPECT_EQ(budget.afterRun(backoff, std::nullopt, true, 0.0), milliseconds(1000));
+  EXPECT_EQ(budget.afterRun(backoff, milliseconds(60000), true, 0.0), milliseconds(0));
+  EXPECT_EQ(budget.afterRun(backoff, milliseconds(59999), true, 0.0), milliseconds(500));
+}
+
+TEST(RestartBudgetTest, AFailedProbeIsNeverRetriedAtOnceButResetAfterStillForgives) {
+  BackoffSpec backoff = defaultBackoff();
+  RestartBudget budget;
+  EXPECT_EQ(budget.afterRun(backoff, std::nullopt, true, 0.0), milliseconds(500));
+  EXPECT_EQ(budget.afterRun(backoff, milliseconds(1500), false, 0.0), milliseconds(1000));
+  EXPECT_EQ(budget.afterRun(backoff, milliseconds(60000), false, 0.0), milliseconds(500));
+}
+
+TEST(RestartBudgetTest, ResetGivesAFreshHistory) {
+  BackoffSpec backoff = defaultBackoff();
+  RestartBudget budget;
+  budget.afterRun(backoff, milliseconds(1500), true, 0.0);
+  budget.afterFailedStart(backoff, 0.0);
+  budget.reset();
+  EXPECT_EQ(budget.afterRun(backoff, milliseconds(1500), true, 0.0), milliseconds(0));
+  EXPECT_EQ(budget.afterFailedStart(backoff, 0.0), milliseconds(500));
 }
 
 }  // namespace

@@ -83,6 +83,17 @@ TEST_F(SupervisorTest, ReconcileWithTheSameListChangesNothing) {
   EXPECT_EQ(launcher_.spawnCount(), 2u);
 }
 
+TEST_F(SupervisorTest, ReconcileRetriesAFailedForwardEvenWhenItsSpecIsUnchanged) {
+  launcher_.failNextSpawn(absl::NotFoundError("kubectl: program not found on PATH (/usr/bin)"));
+  supervisor_.reconcile({spec("a", 1), spec("b", 2)});
+  ASSERT_EQ(supervisor_.forwards()[0]->state(), ForwardState::kFailed);
+  ReconcileResult result = supervisor_.reconcile({spec("a", 1), spec("b", 2)});
+  EXPECT_THAT(result.unchanged, ElementsAre("a", "b"));
+  EXPECT_EQ(supervisor_.forwards()[0]->state(), ForwardState::kStarting);
+  EXPECT_EQ(launcher_.spawnCount(), 2u);
+  EXPECT_EQ(launcher_.children()[0]->terminate_calls, 0) << "b's child is left alone";
+}
+
 TEST_F(SupervisorTest, FindReportsUnknownNamesWithTheKnownOnes) {
   supervisor_.reconcile({spec("web", 1), spec("db", 2)});
   EXPECT_THAT(

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "daemon/event/libuv_dispatcher.h"
 #include "gmock/gmock.h"
@@ -247,6 +248,31 @@ TEST_F(LibuvProcessLauncherTest, NonExecutableFileOnPathIsPermissionDenied) {
   EXPECT_THAT(
       launcher_->spawn(ProcessSpec{.argv = {"kubectl"}, .env = {{"PATH", bin.string()}}}, {}),
       StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("not executable")));
+}
+
+TEST_F(LibuvProcessLauncherTest, AnExecutableFileThatIsNotAProgramReportsTheExecError) {
+  const std::string file = makeFile(makeTempDir() / "notes.txt", "just some text\n", 0755);
+  const Observed observed = runToExit(ProcessSpec{.argv = {file}});
+  ASSERT_TRUE(observed.exit.has_value());
+  EXPECT_EQ(observed.exit->exit_code, 127);
+  EXPECT_EQ(observed.exit->exec_error,
+            absl::StrCat("cannot execute ", file, ": Exec format error"));
+}
+
+TEST_F(LibuvProcessLauncherTest, AScriptWhoseInterpreterIsMissingReportsTheExecError) {
+  const std::string script =
+      makeFile(makeTempDir() / "tunnel", "#!/nonexistent/interpreter\necho hi\n", 0755);
+  const Observed observed = runToExit(ProcessSpec{.argv = {script}});
+  ASSERT_TRUE(observed.exit.has_value());
+  EXPECT_EQ(observed.exit->exec_error,
+            absl::StrCat("cannot execute ", script, ": No such file or directory"));
+}
+
+TEST_F(LibuvProcessLauncherTest, AProgramThatExits127ItselfIsNoExecError) {
+  const Observed observed = runToExit(shell("echo 'sh: 1: nope: not found' >&2; exit 127"));
+  ASSERT_TRUE(observed.exit.has_value());
+  EXPECT_EQ(observed.exit->exit_code, 127);
+  EXPECT_EQ(observed.exit->exec_error, "");
 }
 
 TEST_F(LibuvProcessLauncherTest, EmptyCommandIsInvalid) {
