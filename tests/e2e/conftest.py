@@ -3,8 +3,11 @@
     cluster            a FakeCluster on 127.0.0.1:0 (empty but for namespaces), stopped after
     kubectl            start(*args, version=None, env=None) -> KubectlProcess, stopped after
     port_forward       start(target, remote, *extra, version=None) -> (KubectlProcess, local port)
-    KUBECTL_VERSIONS   what to parametrize "where the version matters" with: 1.27 (oldest),
-                       default (the dispatcher), 1.33 (newest); only $PFD_KUBECTL if it is set.
+    KUBECTL_VERSIONS   what to parametrize "where the version matters" with: the oldest installed
+                       kubectl.1.N, default (the dispatcher), the newest; only $PFD_KUBECTL if set.
+    report_figure      report_figure(text): a measured figure (failed requests during a pod
+                       deletion...), printed in pytest's terminal summary even with -q and
+                       written to $PFD_E2E_FIGURES (ctest sets it) for CI to show.
 
 For the pfd scenarios (test_pfd_*.py; they need PFD_BIN and PFCTL_BIN, as ctest sets them):
     make_pfd           make_pfd(config_text) -> a started PfdInstance (tests/harness), stopped after
@@ -34,12 +37,15 @@ from pfd_harness import PfdInstance, free_ports, wait_for_exit  # noqa: E402,F40
 
 
 def _versions() -> list[str]:
+    """The oldest installed kubectl.1.N beside the one on PATH, the default, and the newest
+    (tests/e2e/CMakeLists.txt derives the same two at configure time)."""
     chosen = os.environ.get(ENV_VAR)
     if chosen:
         return [chosen]
-    available = available_versions()
-    wanted = ["1.27", "default", "1.33"]
-    return [v for v in wanted if v == "default" or v in available]
+    available = available_versions()  # oldest first
+    if not available:
+        return ["default"]
+    return list(dict.fromkeys([available[0], "default", available[-1]]))
 
 
 KUBECTL_VERSIONS = _versions()
@@ -69,6 +75,10 @@ def minor_of(version: str) -> int:
         return 32
     match = re.search(r"1\.(\d+)", os.path.basename(version))
     return int(match.group(1)) if match else 32
+
+
+# The minor version of the kubectl under test ($PFD_KUBECTL, else the dispatcher's 1.32).
+KUBECTL_MINOR = minor_of(os.environ.get(ENV_VAR) or "default")
 
 
 def wraps_errors(version: str) -> bool:
@@ -268,3 +278,33 @@ class RequestLoop:
     def stop(self) -> None:
         self._stopping.set()
         self._thread.join(self.request_timeout + 5)
+
+
+# --- figures the tests measure (failed client requests during a recovery...) -------------------
+
+_FIGURES: list[str] = []
+
+
+@pytest.fixture
+def report_figure(request):
+    """report_figure(text): records `text` against the test; pytest_terminal_summary prints the
+    figures (pytest -q shows them too), and writes them to $PFD_E2E_FIGURES if set."""
+
+    def report(text: str) -> None:
+        kubectl = os.path.basename(os.environ.get(ENV_VAR) or "default")
+        _FIGURES.append(f"{request.node.name} [kubectl {kubectl}]: {text}")
+
+    return report
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not _FIGURES:
+        return
+    terminalreporter.section("pfd e2e figures")
+    for line in _FIGURES:
+        terminalreporter.write_line(line)
+    path = os.environ.get("PFD_E2E_FIGURES")
+    if path:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(path, "w") as out:
+            out.write("".join(line + "\n" for line in _FIGURES))
