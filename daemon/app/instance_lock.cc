@@ -24,7 +24,7 @@ absl::StatusOr<InstanceLockPtr> InstanceLock::acquire(const std::string& socket_
         " bytes long; Unix sockets allow 107. Choose a shorter --socket or PFD_SOCKET"));
   }
   const std::string directory = std::filesystem::path(socket_path).parent_path().string();
-  if (absl::Status status = config::ensurePrivateDirectory(directory.empty() ? "." : directory);
+  if (absl::Status status = config::prepareSocketDirectory(directory.empty() ? "." : directory);
       !status.ok()) {
     return status;
   }

@@ -21,16 +21,20 @@ std::string envOr(const char* name, const std::string& fallback) {
 
 }  // namespace
 
+std::string pfdRuntimeDirectory() {
+  std::string runtime_dir = envOr("XDG_RUNTIME_DIR", "");
+  if (!runtime_dir.empty()) {
+    return absl::StrCat(runtime_dir, "/pfd");
+  }
+  return absl::StrCat("/tmp/pfd-", getuid());
+}
+
 std::string defaultSocketPath() {
   std::string explicit_path = envOr("PFD_SOCKET", "");
   if (!explicit_path.empty()) {
     return explicit_path;
   }
-  std::string runtime_dir = envOr("XDG_RUNTIME_DIR", "");
-  if (!runtime_dir.empty()) {
-    return absl::StrCat(runtime_dir, "/pfd/pfd.sock");
-  }
-  return absl::StrCat("/tmp/pfd-", getuid(), "/pfd.sock");
+  return absl::StrCat(pfdRuntimeDirectory(), "/pfd.sock");
 }
 
 std::string defaultConfigPath() {
@@ -48,20 +52,33 @@ std::string expandHome(const std::string& path) {
   return path;
 }
 
-absl::Status ensurePrivateDirectory(const std::string& dir) {
-  std::error_code error;
-  std::filesystem::create_directories(dir, error);
-  if (error) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot create directory ", dir, ": ", error.message()));
-  }
+absl::Status prepareSocketDirectory(const std::string& dir) {
+  const std::filesystem::path path(dir);
+  const bool pfds_own =
+      path.lexically_normal() == std::filesystem::path(pfdRuntimeDirectory()).lexically_normal();
+  bool created = false;
   struct stat info {};
   if (lstat(dir.c_str(), &info) != 0) {
+    std::error_code error;
+    if (path.has_parent_path()) {
+      std::filesystem::create_directories(path.parent_path(), error);
+    }
+    if (error || (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "cannot create directory ", dir, ": ", error ? error.message() : std::strerror(errno)));
+    }
+    created = true;
+  }
+  // stat, not lstat, for the user's own choice: a symlink to a directory is fine there.
+  if ((pfds_own || created ? lstat(dir.c_str(), &info) : stat(dir.c_str(), &info)) != 0) {
     return absl::PermissionDeniedError(
         absl::StrCat("cannot stat ", dir, ": ", std::strerror(errno)));
   }
   if (!S_ISDIR(info.st_mode)) {
     return absl::FailedPreconditionError(absl::StrCat(dir, " is not a directory"));
+  }
+  if (!pfds_own && !created) {
+    return absl::OkStatus();
   }
   if (info.st_uid != getuid()) {
     return absl::PermissionDeniedError(

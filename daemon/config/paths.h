@@ -17,8 +17,13 @@ std::string defaultConfigPath();
 // Expands a leading "~/" to $HOME.
 std::string expandHome(const std::string& path);
 
-// Creates `dir` (and parents) if needed and makes sure it is a directory owned by this user with
-// mode 0700, so that nobody else can reach the socket inside it.
-absl::Status ensurePrivateDirectory(const std::string& dir);
+// The directory of the default socket: $XDG_RUNTIME_DIR/pfd, else /tmp/pfd-UID.
+std::string pfdRuntimeDirectory();
+
+// Makes `dir` ready to hold the control socket (which is itself 0600). A directory pfd creates is
+// 0700; so is pfd's own runtime directory, which must also belong to this user (in /tmp someone
+// else could have made it first). A directory that already existed and was chosen with --socket
+// or PFD_SOCKET is the user's: pfd leaves its mode alone.
+absl::Status prepareSocketDirectory(const std::string& dir);
 
 }  // namespace pfd::config

@@ -17,6 +17,38 @@ def test_socket_is_private(make_pfd, ports):
     assert stat.S_IMODE(os.stat(pfd.dir).st_mode) == 0o700
 
 
+def test_a_socket_directory_pfd_creates_is_private(make_pfd, ports, tmp_path):
+    directory = tmp_path / "new" / "dir"
+    pfd = make_pfd(config(command_forward("a", ports[0])), start=False)
+    pfd.socket = str(directory / "pfd.sock")
+    pfd.start()
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(pfd.socket).st_mode) == 0o600
+
+
+def test_pfds_own_runtime_directory_is_made_private(make_pfd, ports, tmp_path):
+    runtime = tmp_path / "run"
+    (runtime / "pfd").mkdir(parents=True, mode=0o755)
+    os.chmod(runtime / "pfd", 0o755)
+    pfd = make_pfd(config(command_forward("a", ports[0])), start=False,
+                   extra_env={"XDG_RUNTIME_DIR": str(runtime)})
+    pfd.socket = str(runtime / "pfd" / "pfd.sock")  # the default socket path
+    pfd.start()
+    assert stat.S_IMODE(os.stat(runtime / "pfd").st_mode) == 0o700
+
+
+def test_an_existing_directory_given_with_socket_keeps_its_mode(make_pfd, ports, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    os.chmod(shared, 0o755)
+    pfd = make_pfd(config(command_forward("a", ports[0])), start=False)
+    pfd.socket = str(shared / "pfd.sock")
+    pfd.start()
+    assert stat.S_IMODE(os.stat(shared).st_mode) == 0o755, "the user's directory is theirs"
+    assert stat.S_IMODE(os.stat(pfd.socket).st_mode) == 0o600, "the socket is what is private"
+    pfd.wait_for_state("a", "READY")
+
+
 def test_second_instance_on_the_same_socket_refuses_to_start(make_pfd, ports):
     first = make_pfd(config(command_forward("a", ports[0])))
     first.wait_for_state("a", "READY")
