@@ -4,7 +4,10 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <fstream>
+#include <optional>
 #include <random>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -14,14 +17,33 @@
 #include "spdlog/spdlog.h"
 
 namespace pfd::app {
+namespace {
+
+// The file's bytes, or nullopt when it cannot be read (the loader then says why).
+std::optional<std::string> readFileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (in.bad()) {
+    return std::nullopt;
+  }
+  return std::move(bytes).str();
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::create(DaemonOptions options) {
   // The config is read first: a bad one must stop pfd before it touches the socket of another.
+  std::optional<std::string> bytes = readFileBytes(options.config_path);
   auto config = config::loadConfigFile(options.config_path);
   if (!config.ok()) {
     return config.status();
   }
   std::unique_ptr<Daemon> daemon(new Daemon(std::move(options)));
+  daemon->config_bytes_ = std::move(bytes);
   if (absl::Status status = daemon->init(std::move(*config)); !status.ok()) {
     return status;
   }
@@ -136,6 +158,12 @@ void Daemon::run() {
 
 void Daemon::onSignal(int signal_number) {
   if (signal_number == SIGHUP) {
+    if (shutting_down_) {
+      // A reload now would start forwards the shutdown just stopped, and tell systemd
+      // RELOADING=1/READY=1 after STOPPING=1.
+      spdlog::info("SIGHUP ignored: pfd is stopping");
+      return;
+    }
     spdlog::info("SIGHUP: reloading {}", options_.config_path);
     auto result = reload();
     (void)result;  // reload() logs both outcomes
@@ -165,15 +193,27 @@ void Daemon::beginShutdown() {
 }
 
 absl::StatusOr<core::ReconcileResult> Daemon::reload() {
+  if (shutting_down_) {
+    // Every path that reloads ends here (RPC, SIGHUP, a watcher timer that was already armed):
+    // after shutdown emptied the supervisor, a reconcile would start every forward again.
+    return absl::UnavailableError(
+        "pfd is shutting down, so it does not reload its config; start pfd again to apply it");
+  }
   notifier_->reloading();
+  // Read before the loader: if the file changes in between, a later change event sees other
+  // bytes and says so, rather than missing a change.
+  config_bytes_ = readFileBytes(options_.config_path);
   auto config = config::loadConfigFile(options_.config_path);
   if (!config.ok()) {
     config_error_ = std::string(config.status().message());
     spdlog::error("reload failed, the running forwards are unchanged: {}", config_error_);
+    // Until a good reload, `systemctl status pfd` says why the file on disk is not running.
+    notifier_->setReloadError(config_error_);
     notifier_->ready();
     return config.status();
   }
   config_error_.clear();
+  notifier_->setReloadError("");
   config_ = std::move(*config);
   config_loaded_at_ = dispatcher_->systemTime();
   core::ReconcileResult result = supervisor_->reconcile(config_.forwards);
@@ -187,7 +227,7 @@ absl::StatusOr<core::ReconcileResult> Daemon::reload() {
 }
 
 void Daemon::updateConfigWatch() {
-  if (!config_.reload_on_change || shutting_down_) {
+  if (shutting_down_) {
     // Possibly called from the watcher's own callback: release it on the next turn.
     dispatcher_->post([released = std::move(config_watcher_)] {});
     return;
@@ -195,18 +235,41 @@ void Daemon::updateConfigWatch() {
   if (config_watcher_ != nullptr) {
     return;
   }
-  auto watcher =
-      ConfigWatcher::create(dispatcher_->loop(), *dispatcher_, options_.config_path, [this] {
-        spdlog::info("{} changed on disk: reloading", options_.config_path);
-        auto result = reload();
-        (void)result;  // reload() logs both outcomes
-      });
+  // The file is watched even with reloadOnChange: false, so that pfd can say that what runs is
+  // older than the file (in the log and in `pfctl status`) instead of silently running it.
+  auto watcher = ConfigWatcher::create(dispatcher_->loop(), *dispatcher_, options_.config_path,
+                                       [this] { onConfigFileChanged(); });
   if (!watcher.ok()) {
     spdlog::warn("{}; reload with `pfctl reload` or SIGHUP instead",
                  std::string(watcher.status().message()));
     return;
   }
   config_watcher_ = std::move(*watcher);
+}
+
+void Daemon::onConfigFileChanged() {
+  if (shutting_down_) {
+    return;
+  }
+  if (config_.reload_on_change) {
+    spdlog::info("{} changed on disk: reloading", options_.config_path);
+    auto result = reload();
+    (void)result;  // reload() logs both outcomes
+    return;
+  }
+  if (readFileBytes(options_.config_path) == config_bytes_) {
+    // Typically the late event of a write that `pfctl reload` already applied (or that failed
+    // to load, whose error must stay the one shown).
+    spdlog::debug("{} was written, but it is what pfd last read", options_.config_path);
+    return;
+  }
+  spdlog::info(
+      "{} changed on disk; reloadOnChange is false, so `pfctl reload` (or SIGHUP) "
+      "applies it",
+      options_.config_path);
+  // Shown by `pfctl status` as the stale-config notice, after "… still runs the previous config:".
+  config_error_ =
+      "it changed on disk and reloadOnChange is false, so pfd applies it only on `pfctl reload`";
 }
 
 void Daemon::fillConfigStatus(v1::ConfigStatus* status) const {

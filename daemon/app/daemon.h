@@ -44,13 +44,21 @@ class Daemon {
   absl::StatusOr<core::ReconcileResult> reload();
   void fillConfigStatus(v1::ConfigStatus* status) const;
   void beginShutdown();
-  // Starts or stops watching the config file as its reloadOnChange setting says.
+  // Watches the config file while pfd runs (and retries a watch that could not be set up);
+  // stops watching once pfd is shutting down.
   void updateConfigWatch();
+  // Reloads when the config says reloadOnChange, else only notes that the file is newer.
+  void onConfigFileChanged();
 
   DaemonOptions options_;
   config::Config config_;
   event::SystemTime config_loaded_at_;
-  std::string config_error_;  // why the file on disk is not the running config; "" when it is
+  // Why the file on disk is not the running config: a failed reload, or a change left for
+  // `pfctl reload` (reloadOnChange: false). "" when the running config is the file.
+  std::string config_error_;
+  // The config file's bytes at the last load or reload attempt: with reloadOnChange: false, a
+  // change event whose file still has them changes nothing that pfd would report.
+  std::optional<std::string> config_bytes_;
 
   InstanceLockPtr lock_;
   event::LibuvDispatcherPtr dispatcher_;

@@ -80,7 +80,9 @@ absl::Status configureLogging(const std::string& level) {
     formatter->add_flag<SyslogPriorityFlag>('*').set_pattern("%*%v");
     logger->set_formatter(std::move(formatter));
   } else {
-    const bool colour = std::getenv("NO_COLOR") == nullptr;
+    // https://no-color.org: only a non-empty NO_COLOR turns colour off, as in pfctl.
+    const char* no_color = std::getenv("NO_COLOR");
+    const bool colour = no_color == nullptr || no_color[0] == '\0';
     sink->set_color_mode(colour ? spdlog::color_mode::automatic : spdlog::color_mode::never);
     logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
   }

@@ -18,6 +18,28 @@ uint64_t monotonicMicros() {
   return static_cast<uint64_t>(now.tv_sec) * 1000000u + static_cast<uint64_t>(now.tv_nsec) / 1000u;
 }
 
+// `systemctl status` shows STATUS= on one line of a terminal: enough of the error to see the
+// file:line:column and what is wrong there; `pfctl status` and the journal have all of it.
+constexpr size_t kMaxReloadErrorBytes = 160;
+
+std::string oneLineSummary(const std::string& error) {
+  std::string line = error;
+  for (char& c : line) {
+    if (c == '\n' || c == '\r' || c == '\t') {
+      c = ' ';
+    }
+  }
+  if (line.size() <= kMaxReloadErrorBytes) {
+    return line;
+  }
+  size_t cut = kMaxReloadErrorBytes;
+  // Never cut a UTF-8 sequence in two: back up to the first byte of the character.
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) {
+    cut--;
+  }
+  return absl::StrCat(line.substr(0, cut), "…");
+}
+
 }  // namespace
 
 SystemdNotifier::SystemdNotifier(event::Dispatcher& dispatcher, core::Supervisor& supervisor)
@@ -72,6 +94,10 @@ void SystemdNotifier::onStateChanged(const core::Forward&, core::ForwardState, c
   updateStatus();
 }
 
+void SystemdNotifier::setReloadError(const std::string& error) {
+  reload_error_ = error.empty() ? "" : oneLineSummary(error);
+}
+
 std::string SystemdNotifier::statusLine() const {
   size_t ready = 0;
   size_t total = 0;
@@ -79,7 +105,11 @@ std::string SystemdNotifier::statusLine() const {
     total++;
     ready += forward->state() == core::ForwardState::kReady ? 1 : 0;
   }
-  return absl::StrCat(ready, "/", total, " forwards ready");
+  std::string line = absl::StrCat(ready, "/", total, " forwards ready");
+  if (!reload_error_.empty()) {
+    absl::StrAppend(&line, "; reload failed: ", reload_error_);
+  }
+  return line;
 }
 
 void SystemdNotifier::send(const std::string& message) {
