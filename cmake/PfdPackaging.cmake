@@ -11,17 +11,25 @@ set(_pfd_packaging_binary_dir ${PROJECT_BINARY_DIR}/packaging)
 # `cmake --install --prefix` and CPack's staging choose the prefix after configuration. So the
 # installed copy is configured at install time from the prefix in effect then (CPack sets
 # CPACK_SET_DESTDIR below, so that prefix is the package's /usr, not its staging directory).
-# A build-tree copy, whose ExecStart is the pfd in this build, lets tests run
-# `systemd-analyze verify` without installing anything.
+# A build-tree copy, whose ExecStart and ExecReload are the pfd and pfctl in this build, lets
+# tests run `systemd-analyze verify` without installing anything. pfd and pfctl are built in
+# different directories, so each path is substituted whole rather than through the bindir.
 set(PFD_SYSTEMD_USER_UNIT_DIR lib/systemd/user
     CACHE STRING "Where the systemd user unit is installed, relative to the install prefix")
 
 function(_pfd_configure_build_tree_unit)
-  set(CMAKE_INSTALL_FULL_BINDIR "$<TARGET_FILE_DIR:pfd>")
-  configure_file(${_pfd_packaging_dir}/systemd/pfd.service.in
-                 ${_pfd_packaging_binary_dir}/systemd/pfd.service.genex @ONLY)
-  file(GENERATE OUTPUT ${_pfd_packaging_binary_dir}/systemd/pfd.service
-       INPUT ${_pfd_packaging_binary_dir}/systemd/pfd.service.genex)
+  set(_template ${_pfd_packaging_dir}/systemd/pfd.service.in)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_template})
+  file(READ ${_template} _unit)
+  foreach(_program pfd pfctl)
+    string(REGEX REPLACE "@CMAKE_INSTALL_FULL_BINDIR@/${_program}([ \n])"
+                         "$<TARGET_FILE:${_program}>\\1" _unit "${_unit}")
+  endforeach()
+  if(_unit MATCHES "@CMAKE_INSTALL_FULL_BINDIR@")
+    message(FATAL_ERROR "${_template} names a program in the bindir other than pfd and pfctl; "
+                        "teach _pfd_configure_build_tree_unit where it is built")
+  endif()
+  file(GENERATE OUTPUT ${_pfd_packaging_binary_dir}/systemd/pfd.service CONTENT "${_unit}")
 endfunction()
 _pfd_configure_build_tree_unit()
 
@@ -64,16 +72,27 @@ endforeach()
 add_custom_target(pfd_man_pages ALL DEPENDS ${_pfd_man_outputs})
 
 # --- shell completions --------------------------------------------------------------------------
-# The directories each shell's own Debian package searches for completions of other packages.
+# The directories each shell's own Debian package searches for completions of other packages,
+# which is right for the .deb (prefix /usr). Debian's zsh searches
+# /usr/share/zsh/vendor-completions but, under /usr/local, only
+# /usr/local/share/zsh/site-functions; fish searches /usr/share/fish/vendor_completions.d and,
+# under /usr/local, only what XDG_DATA_DIRS names. A `cmake --install` to /usr/local (the default
+# prefix) therefore wants -DPFD_ZSH_COMPLETION_DIR=share/zsh/site-functions; fish finds its
+# completions there when XDG_DATA_DIRS includes /usr/local/share (its XDG default, which desktop
+# sessions set).
+set(PFD_ZSH_COMPLETION_DIR share/zsh/vendor-completions
+    CACHE STRING "Where the zsh completions are installed, relative to the install prefix")
+set(PFD_FISH_COMPLETION_DIR share/fish/vendor_completions.d
+    CACHE STRING "Where the fish completions are installed, relative to the install prefix")
 set(_pfd_completions ${_pfd_packaging_dir}/completions)
 install(FILES ${_pfd_completions}/pfctl.bash
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME pfctl)
 install(FILES ${_pfd_completions}/pfd.bash
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME pfd)
 install(FILES ${_pfd_completions}/_pfctl ${_pfd_completions}/_pfd
-        DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
+        DESTINATION ${PFD_ZSH_COMPLETION_DIR})
 install(FILES ${_pfd_completions}/pfctl.fish ${_pfd_completions}/pfd.fish
-        DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)
+        DESTINATION ${PFD_FISH_COMPLETION_DIR})
 
 # --- documentation ------------------------------------------------------------------------------
 install(FILES ${PROJECT_SOURCE_DIR}/config/example.yaml ${PROJECT_SOURCE_DIR}/config/pfd.schema.json

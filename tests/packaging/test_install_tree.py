@@ -98,7 +98,9 @@ def test_installed_pfctl_prints_its_help(prefix):
 
 def test_installed_unit_starts_the_installed_pfd_and_systemd_accepts_it(prefix):
     unit = os.path.join(prefix, "lib", "systemd", "user", "pfd.service")
-    assert unit_directives(unit)["Service.ExecStart"] == [os.path.join(prefix, "bin", "pfd")]
+    directives = unit_directives(unit)
+    assert directives["Service.ExecStart"] == [os.path.join(prefix, "bin", "pfd")]
+    assert directives["Service.ExecReload"] == [os.path.join(prefix, "bin", "pfctl") + " reload"]
     # With the installed man pages on MANPATH, verify also resolves Documentation=man:...
     assert systemd_verify(unit, man_path=os.path.join(prefix, "share", "man")) == ""
 
@@ -111,6 +113,33 @@ def test_destdir_install_stages_the_tree_for_the_final_prefix(build_dir, source_
     # The unit names where pfd will be, not where it was staged.
     unit = os.path.join(staged, "lib", "systemd", "user", "pfd.service")
     assert unit_directives(unit)["Service.ExecStart"] == ["/usr/bin/pfd"]
+    assert unit_directives(unit)["Service.ExecReload"] == ["/usr/bin/pfctl reload"]
+    # The example's yaml-language-server line names the schema where the package puts it, so
+    # that a copy of the example in ~/.config/pfd still finds it.
+    with open(os.path.join(staged, "share", "doc", "pfd", "example.yaml")) as example:
+        declared = example.readline().split("$schema=", 1)[1].strip()
+    assert declared.startswith("/usr/"), declared
+    assert os.path.isfile(os.path.join(tmp_dir, declared.lstrip("/"))), declared
+
+
+def shell_search_path(shell: str, script: str) -> list:
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed")
+    result = subprocess.run([shell, *(["-f"] if shell == "zsh" else []), "-c", script],
+                            capture_output=True, text=True, timeout=TIMEOUT,
+                            env=dict(os.environ, XDG_DATA_DIRS="/usr/share"))
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+@pytest.mark.parametrize("shell, script, completion", [
+    ("zsh", "print -l $fpath", "_pfctl"),
+    ("fish", "string join \\n $__fish_vendor_completionsdirs", "pfctl.fish"),
+])
+def test_the_package_puts_completions_where_the_shells_look(shell, script, completion):
+    # The .deb installs to /usr; Debian's zsh and fish must search the directory it uses.
+    installed = next(path for path in EXPECTED_FILES if path.endswith("/" + completion))
+    assert "/usr/" + os.path.dirname(installed) in shell_search_path(shell, script)
 
 
 def test_installed_pfd_runs_children_through_the_installed_helper(prefix, tmp_dir):

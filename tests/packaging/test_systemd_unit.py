@@ -41,10 +41,31 @@ def test_exec_start_runs_the_built_pfd_without_flags(unit, pfd_bin):
     assert os.access(pfd_bin, os.X_OK)
 
 
-def test_unit_is_a_notify_service_that_reloads_with_sighup(unit):
+def test_unit_is_a_notify_service_that_reloads_synchronously_with_pfctl(unit, pfctl_bin):
+    # `systemctl reload` waits for ExecReload= and fails when it fails: `pfctl reload` returns
+    # once pfd applied the file, and exits 1 on a config that does not load. (A kill -HUP would
+    # return at once and succeed either way; systemd.service(5) advises against it.)
     directives = unit_directives(unit)
     assert directives["Service.Type"] == ["notify"]
-    assert directives["Service.ExecReload"] == ["/bin/kill -HUP $MAINPID"]
+    assert directives["Service.ExecReload"] == [f"{pfctl_bin} reload"]
+    assert os.access(pfctl_bin, os.X_OK)
+
+
+def test_exec_reload_reaches_the_socket_exec_start_serves(unit):
+    # pfctl finds pfd's socket by the same rule as pfd, in the same environment, as long as
+    # neither names one on its command line: a --socket on one would have to be on both.
+    directives = unit_directives(unit)
+    for key in ("Service.ExecStart", "Service.ExecReload"):
+        assert "--socket" not in directives[key][0] and " -s" not in directives[key][0], key
+
+
+def test_verify_catches_an_exec_reload_that_does_not_exist(unit, tmp_dir):
+    broken = os.path.join(tmp_dir, "pfd.service")
+    with open(unit) as source, open(broken, "w") as out:
+        for line in source:
+            out.write("ExecReload=/nonexistent/pfctl reload\n"
+                      if line.startswith("ExecReload=") else line)
+    assert "/nonexistent/pfctl" in systemd_verify(broken)
 
 
 def test_unit_restarts_on_failure_but_not_on_a_config_error(unit):
@@ -71,4 +92,6 @@ def test_unit_is_enabled_for_the_user_session_and_documented(unit):
 
 def test_unit_template_names_the_install_bindir(source_dir):
     template = os.path.join(source_dir, "packaging", "systemd", "pfd.service.in")
-    assert unit_directives(template)["Service.ExecStart"] == ["@CMAKE_INSTALL_FULL_BINDIR@/pfd"]
+    directives = unit_directives(template)
+    assert directives["Service.ExecStart"] == ["@CMAKE_INSTALL_FULL_BINDIR@/pfd"]
+    assert directives["Service.ExecReload"] == ["@CMAKE_INSTALL_FULL_BINDIR@/pfctl reload"]
