@@ -1,5 +1,8 @@
 """The systemd user unit: systemd itself accepts it, and it says what pfd needs."""
 import os
+import shlex
+import signal
+import subprocess
 
 import pytest
 from packaging_support import systemd_verify, unit_directives
@@ -95,3 +98,50 @@ def test_unit_template_names_the_install_bindir(source_dir):
     directives = unit_directives(template)
     assert directives["Service.ExecStart"] == ["@CMAKE_INSTALL_FULL_BINDIR@/pfd"]
     assert directives["Service.ExecReload"] == ["@CMAKE_INSTALL_FULL_BINDIR@/pfctl reload"]
+
+
+def test_exec_reload_applies_the_config_and_fails_on_a_bad_one(unit, tmp_dir):
+    # What systemd does on start and reload, without systemd: the two command lines of the unit,
+    # in one environment with only the XDG directories the user manager sets. ExecReload must
+    # find the socket ExecStart serves, wait for the reload and fail with the error's location.
+    directives = unit_directives(unit)
+    start = shlex.split(directives["Service.ExecStart"][0])
+    reload = shlex.split(directives["Service.ExecReload"][0])
+    runtime = os.path.join(tmp_dir, "run")
+    config_dir = os.path.join(tmp_dir, "config", "pfd")
+    os.makedirs(config_dir)
+    os.mkdir(runtime, 0o700)
+    config = os.path.join(config_dir, "forwards.yaml")
+    with open(config, "w") as out:
+        out.write("reloadOnChange: false\nforwards: []\n")
+    env = dict(os.environ, XDG_RUNTIME_DIR=runtime, XDG_CONFIG_HOME=os.path.dirname(config_dir),
+               NO_COLOR="1")
+    for name in ("PFD_SOCKET", "NOTIFY_SOCKET", "JOURNAL_STREAM", "WATCHDOG_USEC"):
+        env.pop(name, None)
+    pfd = subprocess.Popen(start, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        for line in pfd.stderr:  # the first line that says it serves: an event, not a sleep
+            if "serving pfd.v1.Control" in line:
+                break
+        else:
+            raise AssertionError(f"pfd exited {pfd.wait()} before serving")
+        assert line.rstrip().endswith(f"on {runtime}/pfd/pfd.sock with 0 forwards from {config}")
+
+        good = subprocess.run(reload, env=env, capture_output=True, text=True, timeout=30)
+        assert good.returncode == 0, good.stderr
+
+        with open(config, "w") as out:
+            out.write("reloadOnChange: false\nforwards:\n  - name: Bad_Name\n")
+        bad = subprocess.run(reload, env=env, capture_output=True, text=True, timeout=30)
+        assert bad.returncode == 1, (bad.stdout, bad.stderr)
+        assert f"{config}:3:11:" in bad.stderr, bad.stderr
+    finally:
+        pfd.send_signal(signal.SIGTERM)
+        try:
+            assert pfd.wait(30) == 0
+        finally:
+            if pfd.poll() is None:
+                pfd.kill()
+                pfd.wait()
+            pfd.stderr.close()
