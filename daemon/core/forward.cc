@@ -192,6 +192,20 @@ void Forward::spawnChild() {
     resolver_->start();
     return;
   }
+  if (spec_.isCommand()) {
+    // kubectl says when it cannot bind; a command forward's readiness is a connection to its
+    // ports, which would reach whoever already holds them.
+    for (const PortSpec& port : spec_.ports) {
+      std::string owner = context_.describe_port_owner
+                              ? context_.describe_port_owner(spec_.address, port.local)
+                              : std::string();
+      if (!owner.empty()) {
+        enterBackoff(absl::StrCat("local port ", port.local, " is already in use by ", owner),
+                     budget_.afterFailedStart(spec_.backoff, context_.random()));
+        return;
+      }
+    }
+  }
   launch(childArgv(spec_));
 }
 

@@ -29,7 +29,8 @@ struct ForwardContext {
   probe::Prober& prober;
   // Uniform in [0, 1): backoff jitter and the spread of first probes.
   std::function<double()> random;
-  // "pid 4242 (python3)" for the process listening on a local port, or "" when unknown.
+  // "pid 4242 (python3)" (or "another process") for whoever listens on a local port; "" when
+  // nothing does.
   std::function<std::string(const std::string& address, uint16_t port)> describe_port_owner;
   // SIGTERM first; SIGKILL if the child is still there after this.
   Milliseconds stop_grace{3000};

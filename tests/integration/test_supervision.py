@@ -1,6 +1,7 @@
 """Real pfd supervising real children (command forwards), driven by real pfctl."""
 import os
 import signal
+import socket
 
 from conftest import PORT_SERVER, PYTHON, command_forward
 from pfd_harness import http_get, process_alive, wait_for_exit
@@ -77,6 +78,21 @@ def test_an_executable_that_is_not_a_program_is_failed_until_a_reload(make_pfd, 
     assert "unchanged: 1" in pfd.pfctl_ok("reload")
     pfd.wait_for_state("tunnel", "READY", since=mark)
     assert http_get(ports[0]) == "tunnel\n"
+
+
+def test_a_command_forward_whose_port_is_taken_says_by_whom(make_pfd, ports):
+    # Without the check its readiness connection would reach this listener and call it READY.
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind(("127.0.0.1", ports[0]))
+        holder.listen()
+        pfd = make_pfd(config(command_forward("echo", ports[0], backoff=FAST_BACKOFF)))
+        backoff = pfd.wait_for_state("echo", "BACKOFF")
+        assert f"local port {ports[0]} is already in use by pid {os.getpid()} (" \
+            in backoff["reason"], backoff["reason"]
+        mark = pfd.mark()
+    pfd.wait_for_state("echo", "READY", since=mark)
+    assert http_get(ports[0]) == "echo\n"
 
 
 def test_exit_code_zero_is_a_failure(make_pfd, ports):

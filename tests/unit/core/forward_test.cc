@@ -301,6 +301,7 @@ TEST_F(ForwardTest, RestartDuringBackoffStartsNowAndForgetsFailures) {
 }
 
 TEST_F(ForwardTest, PortInUseNamesTheHolder) {
+  port_owners_[8080] = "pid 4242 (python3)";
   auto forward = makeForward(kubectlSpec());
   forward->activate();
   launcher_.last()->printError(
@@ -322,6 +323,23 @@ TEST_F(ForwardTest, KeepsTheLastThousandLines) {
   }
   EXPECT_EQ(forward->logs().size(), 1000u);
   EXPECT_EQ(forward->logs().tail(1).front().text, "Handling connection for 8080 #1499");
+}
+
+TEST_F(ForwardTest, ACommandForwardWhosePortIsTakenIsNotStartedAndSaysByWhom) {
+  ForwardSpec spec{
+      .name = "bastion", .command = {"ssh", "-N", "bastion"}, .ports = {{5432, ""}, {6379, ""}}};
+  spec.backoff.jitter = 0;
+  port_owners_[6379] = "pid 4242 (redis-server)";
+  auto forward = makeForward(spec);
+  forward->activate();
+  EXPECT_EQ(launcher_.spawnAttempts(), 0u) << "its own port check would reach the other process";
+  EXPECT_EQ(forward->state(), ForwardState::kBackoff);
+  EXPECT_EQ(forward->lastError(), "local port 6379 is already in use by pid 4242 (redis-server)");
+
+  port_owners_.clear();
+  dispatcher_.advance(milliseconds(500));
+  EXPECT_EQ(launcher_.spawnCount(), 1u);
+  EXPECT_EQ(forward->state(), ForwardState::kStarting);
 }
 
 TEST_F(ForwardTest, CommandForwardIsReadyWhenItsPortsAcceptConnections) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,13 +70,14 @@ class ForwardTestBase : public ::testing::Test {
   testing::FakeProcessLauncher launcher_{dispatcher_};
   testing::FakeProber prober_;
   double random_ = 0.0;
+  std::map<uint16_t, std::string> port_owners_;  // who listens on a local port; none by default
   ForwardContext context_{
       .dispatcher = dispatcher_,
       .launcher = launcher_,
       .prober = prober_,
       .random = [this] { return random_; },
-      .describe_port_owner = [](const std::string&,
-                                uint16_t) { return std::string("pid 4242 (python3)"); }};
+      .describe_port_owner = [this](const std::string&,
+                                    uint16_t port) { return port_owners_[port]; }};
   RecordingObserver observer_;
 };
 
