@@ -110,6 +110,8 @@ class Forward {
   void onAllPortsForwarding();
   void becomeReady();
   void checkCommandPorts();
+  // "local port 5432 is already in use by pid 4242 (postgres)" for a command forward, else "".
+  std::string takenCommandPort() const;
   // The child runs but is broken: kill it and back off with `reason`.
   void failChild(const std::string& reason);
   void terminateChild(AfterExit after);
