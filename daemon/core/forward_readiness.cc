@@ -56,7 +56,14 @@ void Forward::onLine(process::OutputStream stream, std::string_view line) {
           absl::StrAppend(&reason, " by ", owner);
         }
       }
-      failChild(reason);
+      if (terminating_ && after_exit_ == AfterExit::kBackoff) {
+        // Already being replaced, most likely because a probe failed on this very breakage:
+        // kubectl's account says why ("app not listening on port 8000 in pod web-1").
+        pending_reason_ = reason;
+        recordError(reason);
+      } else {
+        failChild(reason);
+      }
       break;
     }
     case KubectlLine::Kind::kError:
@@ -112,7 +119,9 @@ void Forward::onAllPortsForwarding() {
                                   },
                               .on_unhealthy =
                                   [this, run = run_](const std::string& reason) {
-                                    if (run != run_) {
+                                    // A child already being replaced (kubectl broke, and the
+                                    // probe only saw that) is not UNHEALTHY.
+                                    if (run != run_ || terminating_) {
                                       return;
                                     }
                                     setState(ForwardState::kUnhealthy, reason);

@@ -249,6 +249,39 @@ TEST_F(ForwardReadinessTest, AProbeFailureAfterResetAfterReadyBacksOffFromInitia
   }
 }
 
+// kubectl >= 1.23 ends the whole forward when a connection inside the pod is refused; the
+// probe's own connection is what triggers it, and pfd hears of it twice: kubectl's error line and
+// the probe's failure. Either can come first; the reason is kubectl's, and no UNHEALTHY is shown.
+constexpr const char* kRefusedInsidePod =
+    "E1124 19:41:29.123456 1 portforward.go:424] \"Unhandled Error\" err=\"an error occurred "
+    "forwarding 8080 -> 8000: error forwarding port 8000 to pod web-1, uid : failed to connect to "
+    "localhost:8000 inside namespace: connect: connection refused\"";
+
+TEST_F(ForwardReadinessTest, AppNotListeningWhenKubectlsLineComesBeforeTheProbesFailure) {
+  auto forward = readyToProbe(probedSpec(1, 1));
+  dispatcher_.advance(milliseconds(0));
+  launcher_.last()->printError(kRefusedInsidePod);
+  prober_.completeAll(testing::probeFailure("connection closed without a response"));
+  dispatcher_.runPosted();
+  EXPECT_EQ(forward->state(), ForwardState::kBackoff);
+  EXPECT_THAT(forward->lastError(), HasSubstr("app not listening on port 8000 in pod web-1"));
+  EXPECT_THAT(observer_.states(), ElementsAre(ForwardState::kStarting, ForwardState::kBackoff));
+}
+
+TEST_F(ForwardReadinessTest, AppNotListeningWhenTheProbesFailureComesFirst) {
+  launcher_.setExitOnTerminate(false);
+  auto forward = readyToProbe(probedSpec(1, 1));
+  dispatcher_.advance(milliseconds(0));
+  prober_.completeAll(testing::probeFailure("connection closed without a response"));
+  EXPECT_EQ(forward->state(), ForwardState::kUnhealthy);
+  launcher_.last()->printError(kRefusedInsidePod);
+  launcher_.last()->exit(1);
+  dispatcher_.runPosted();
+  EXPECT_EQ(forward->state(), ForwardState::kBackoff);
+  EXPECT_THAT(forward->lastError(), HasSubstr("app not listening on port 8000 in pod web-1"));
+  EXPECT_THAT(observer_.transitions.back().reason, HasSubstr("app not listening"));
+}
+
 TEST_F(ForwardReadinessTest, ProbesRunAtAFixedRateWhateverTheirLatency) {
   auto forward = readyToProbe(probedSpec());
   dispatcher_.advance(milliseconds(0));
