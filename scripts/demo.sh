@@ -10,7 +10,21 @@
 # It always uses its own demo cluster, even when your kubeconfig has a working context: its
 # forwards name objects only the demo cluster has. To forward from a real cluster, write a config
 # (config/example.yaml, docs/config.md) and run pfd on it.
+#
+#   scripts/demo.sh --check   starts everything, waits until every forward is READY, prints
+#                             `pfctl status`, makes one request through the web forward, then
+#                             stops everything it started and exits: 0 if all of that worked.
+#                             It neither installs packages nor builds (the test suite runs it).
+#   PFD_DEMO_PORT_BASE=N      the local ports are N..N+3 (web, api, db, cart) instead of
+#                             config/demo.yaml's 18080, 18081, 15432, 18082.
 set -euo pipefail
+
+check=""
+case "${1:-}" in
+  --check) check=1 ;;
+  "") ;;
+  *) printf 'usage: %s [--check]\n' "$0" >&2; exit 2 ;;
+esac
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${PFD_BUILD_DIR:-$root/build}
@@ -27,12 +41,18 @@ fi
 die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 
 # --- dependencies and build ------------------------------------------------------------------
-say "Checking Debian packages (scripts/install-deps.sh)"
-"$root/scripts/install-deps.sh"
+if [ -z "$check" ]; then
+  say "Checking Debian packages (scripts/install-deps.sh)"
+  "$root/scripts/install-deps.sh"
+fi
 command -v kubectl > /dev/null ||
   die "kubectl is not on PATH; install it (https://kubernetes.io/docs/tasks/tools/) and run again"
 
-if [ ! -x "$pfd" ] || [ ! -x "$pfctl" ] || [ ! -x "$build/daemon/pfd-exec" ]; then
+if [ -n "$check" ]; then
+  for binary in "$pfd" "$pfctl" "$build/daemon/pfd-exec"; do
+    [ -x "$binary" ] || die "--check does not build: $binary is missing (PFD_BUILD_DIR=$build)"
+  done
+elif [ ! -x "$pfd" ] || [ ! -x "$pfctl" ] || [ ! -x "$build/daemon/pfd-exec" ]; then
   say "Building pfd, pfctl and pfd-exec into $build"
   # shellcheck disable=SC2086 # PFD_CMAKE_ARGS is a list of options
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo ${PFD_CMAKE_ARGS:-}
@@ -112,10 +132,25 @@ control_url=$(json_field "$ready_line" control_url)
 api_url=$(json_field "$ready_line" api_url)
 echo "API server $api_url, kubeconfig $kubeconfig"
 
+config="$root/config/demo.yaml"
+web_port=18080
+if [ -n "${PFD_DEMO_PORT_BASE:-}" ]; then
+  base=$PFD_DEMO_PORT_BASE
+  case "$base" in '' | *[!0-9]*) die "PFD_DEMO_PORT_BASE must be a port number" ;; esac
+  if [ "$base" -lt 1 ] || [ "$base" -gt 65532 ]; then
+    die "PFD_DEMO_PORT_BASE must be 1-65532"
+  fi
+  web_port=$base
+  config="$tmp/demo.yaml"
+  sed -e "s/\"18080:/\"$base:/" -e "s/\"18081:/\"$((base + 1)):/" \
+    -e "s/\"15432:/\"$((base + 2)):/" -e "s/\"18082:/\"$((base + 3)):/" \
+    "$root/config/demo.yaml" > "$config"
+fi
+
 say "Starting pfd on config/demo.yaml"
 mkfifo "$tmp/pfd.out"
 KUBECONFIG="$kubeconfig" KUBECACHEDIR="$tmp/kube-cache" NO_COLOR=1 setsid "$pfd" \
-  --config "$root/config/demo.yaml" --socket "$socket" --log-level info \
+  --config "$config" --socket "$socket" --log-level info \
   > "$tmp/pfd.out" 2>&1 < /dev/null &
 pfd_pid=$!
 exec 4< "$tmp/pfd.out"
@@ -146,17 +181,33 @@ while [ "${#ready[@]}" -lt "${#names[@]}" ] && [ "$SECONDS" -lt "$deadline" ]; d
 done
 stop_pid "$watch_pid" "pfctl watch"
 watch_pid=""
+all_ready=1
 if [ "${#ready[@]}" -lt "${#names[@]}" ]; then
+  all_ready=""
   echo "Not every forward is READY after ${ready_timeout}s; LAST ERROR below says why."
 fi
 
 say "pfctl status"
 "$pfctl" --socket "$socket" status
 
-web_port=18080
-say "A request through the web forward: curl http://127.0.0.1:$web_port/"
-web_pod=$(curl -sS --noproxy '*' --max-time 5 "http://127.0.0.1:$web_port/" || true)
+say "A request through the web forward: GET http://127.0.0.1:$web_port/"
+# Python's urllib rather than curl: Debian's python3 is a dependency already (fakekube).
+web_pod=$("$python" -c '
+import sys, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+print(opener.open(sys.argv[1], timeout=5).read().decode())' "http://127.0.0.1:$web_port/" \
+  2> /dev/null || true)
 echo "answered by pod: ${web_pod:-<no answer>}"
+
+if [ -n "$check" ]; then
+  if [ -n "$all_ready" ] && [ -n "$web_pod" ]; then
+    say "demo check passed: ${#names[@]} forwards READY, web answered by $web_pod"
+    exit 0
+  fi
+  say "demo check failed; pfd's log:"
+  cat "$tmp/pfd.log"
+  exit 1
+fi
 
 cat << EOF
 

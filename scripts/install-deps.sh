@@ -7,6 +7,8 @@ packages=(
   libabsl-dev libspdlog-dev libfmt-dev libuv1-dev libyaml-cpp-dev libcurl4-openssl-dev
   libsystemd-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-yaml python3-jsonschema openssl procps iproute2 systemd
+  # curl: the commands the demo (scripts/demo.sh) suggests for breaking its cluster.
+  curl
   # Packaging: dpkg-shlibdeps for the .deb, groff/man-db to lint the man pages, zsh and fish to
   # check the completions.
   dpkg-dev groff-base man-db zsh fish
