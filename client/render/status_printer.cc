@@ -26,6 +26,11 @@ std::string staleConfigWarning(const pfd::v1::ConfigStatus& config) {
     return "";
   }
   const std::string path = config.path().empty() ? "the config file" : config.path();
+  if (config.pending()) {
+    return absl::StrCat("warning: ", path,
+                        " changed on disk; pfd still runs the previous config because "
+                        "reloadOnChange is false: run 'pfctl reload' to apply it");
+  }
   const std::string error = config.error().empty() ? "no reason given" : config.error();
   return absl::StrCat("warning: ", path,
                       " changed but could not be loaded, so pfd still runs the previous config: ",

@@ -206,6 +206,7 @@ absl::StatusOr<core::ReconcileResult> Daemon::reload() {
   auto config = config::loadConfigFile(options_.config_path);
   if (!config.ok()) {
     config_error_ = std::string(config.status().message());
+    change_pending_ = false;  // the error says more
     spdlog::error("reload failed, the running forwards are unchanged: {}", config_error_);
     // Until a good reload, `systemctl status pfd` says why the file on disk is not running.
     notifier_->setReloadError(config_error_);
@@ -213,6 +214,7 @@ absl::StatusOr<core::ReconcileResult> Daemon::reload() {
     return config.status();
   }
   config_error_.clear();
+  change_pending_ = false;
   notifier_->setReloadError("");
   config_ = std::move(*config);
   config_loaded_at_ = dispatcher_->systemTime();
@@ -267,16 +269,17 @@ void Daemon::onConfigFileChanged() {
       "{} changed on disk; reloadOnChange is false, so `pfctl reload` (or SIGHUP) "
       "applies it",
       options_.config_path);
-  // Shown by `pfctl status` as the stale-config notice, after "… still runs the previous config:".
-  config_error_ =
-      "it changed on disk and reloadOnChange is false, so pfd applies it only on `pfctl reload`";
+  if (config_error_.empty()) {
+    change_pending_ = true;  // `pfctl status` says the running config is older than the file
+  }
 }
 
 void Daemon::fillConfigStatus(v1::ConfigStatus* status) const {
   status->set_path(options_.config_path);
   rpc::toTimestamp(config_loaded_at_, status->mutable_loaded_at());
-  status->set_stale(!config_error_.empty());
+  status->set_stale(!config_error_.empty() || change_pending_);
   status->set_error(config_error_);
+  status->set_pending(change_pending_);
 }
 
 }  // namespace pfd::app

@@ -56,6 +56,7 @@ class Daemon {
   // Why the file on disk is not the running config: a failed reload, or a change left for
   // `pfctl reload` (reloadOnChange: false). "" when the running config is the file.
   std::string config_error_;
+  bool change_pending_ = false;  // changed on disk, waiting for `pfctl reload` (reloadOnChange off)
   // The config file's bytes at the last load or reload attempt: with reloadOnChange: false, a
   // change event whose file still has them changes nothing that pfd would report.
   std::optional<std::string> config_bytes_;

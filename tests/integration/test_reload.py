@@ -136,9 +136,11 @@ def test_reload_on_change_off_notes_the_change_and_waits_for_pfctl_reload(make_p
     assert [f["name"] for f in data["forwards"]] == ["a"]
     assert pids(pfd) == before
     assert data["config"]["stale"] is True
-    assert "reloadOnChange is false" in data["config"]["error"]
+    assert data["config"]["pending"] is True
+    assert data["config"]["error"] == "", "nothing is wrong with the file"
     table = pfd.pfctl("status")
-    assert "reloadOnChange is false" in table.stderr, table.stderr
+    assert "changed on disk; pfd still runs the previous config because reloadOnChange is " \
+        "false: run 'pfctl reload' to apply it" in table.stderr, table.stderr
     assert not [line for line in pfd.log.lines()[mark:] if "reload" in line
                 and "reloadOnChange is false" not in line], pfd.log.lines()[mark:]
 
@@ -146,4 +148,5 @@ def test_reload_on_change_off_notes_the_change_and_waits_for_pfctl_reload(make_p
     out = pfd.pfctl_ok("reload")
     assert "added: b" in out
     assert pfd.status()["config"]["stale"] is False
+    assert pfd.status()["config"]["pending"] is False
     assert pids(pfd)["a"] == before["a"]

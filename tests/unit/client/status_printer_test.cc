@@ -117,6 +117,15 @@ TEST(StatusPrinterTest, StaleConfigWarnsOnErrAfterTheTable) {
             "and run 'pfctl reload'\n");
 }
 
+TEST(StatusPrinterTest, AChangeWaitingForReloadSaysHowToApplyIt) {
+  pfd::v1::ListForwardsResponse response = twoForwards();
+  response.mutable_config()->set_stale(true);
+  response.mutable_config()->set_pending(true);
+  EXPECT_EQ(staleConfigWarning(response.config()),
+            "warning: /home/me/.config/pfd/forwards.yaml changed on disk; pfd still runs the "
+            "previous config because reloadOnChange is false: run 'pfctl reload' to apply it");
+}
+
 TEST(StatusPrinterTest, CurrentConfigHasNoWarning) {
   EXPECT_THAT(staleConfigWarning(twoForwards().config()), IsEmpty());
 }
