@@ -156,6 +156,8 @@ unit=/usr/lib/systemd/user/pfd.service
 [[ -f $unit ]] || die "$unit is missing"
 grep -qx 'ExecStart=/usr/bin/pfd' "$unit" ||
   die "$unit does not start /usr/bin/pfd: $(grep ExecStart= "$unit")"
+grep -qx 'ExecReload=/usr/bin/pfctl reload' "$unit" ||
+  die "$unit does not reload with /usr/bin/pfctl reload: $(grep ExecReload= "$unit")"
 mkdir -m 0700 "$workdir/runtime"
 verify=$(XDG_RUNTIME_DIR=$workdir/runtime systemd-analyze --user verify --man=no "$unit" 2>&1) ||
   die "systemd-analyze verify rejects $unit: $verify"
