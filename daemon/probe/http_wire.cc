@@ -1,5 +1,6 @@
 #include "daemon/probe/http_wire.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -81,7 +82,7 @@ std::string probeRequest(const core::ProbeSpec& spec, const std::string& host_an
 
 HttpResponseReader::Progress HttpResponseReader::feed(absl::string_view bytes) {
   if (status_.has_value()) {
-    return countBody(bytes.size());
+    return readBody(bytes);
   }
   head_.append(bytes.data(), bytes.size());
   while (true) {
@@ -105,12 +106,12 @@ HttpResponseReader::Progress HttpResponseReader::feed(absl::string_view bytes) {
       head_.erase(0, end + separator);  // an interim 1xx response: the final one follows
       continue;
     }
-    const size_t rest = head_.size() - end - separator;
+    const std::string rest = head_.substr(end + separator);
     head_.clear();
     if (*status_ == 101 || *status_ == 204 || *status_ == 304) {
       return Progress::kDone;  // no body
     }
-    return countBody(rest);
+    return readBody(rest);
   }
 }
 
@@ -137,23 +138,93 @@ HttpResponseReader::Progress HttpResponseReader::parseHead(absl::string_view hea
       content_length_ = length;
     } else if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(field.first),
                                       "Transfer-Encoding")) {
-      chunked = true;
+      // "chunked" is always the last coding; anything else ends with the connection.
+      chunked = absl::EndsWithIgnoreCase(value, "chunked");
     }
   }
   if (chunked) {
-    content_length_.reset();  // the body then ends with the connection ("Connection: close")
+    content_length_.reset();  // a chunked body ignores Content-Length (RFC 9112, 6.3)
   }
+  chunked_ = chunked;
   status_ = status;
   return Progress::kNeedMore;
 }
 
-HttpResponseReader::Progress HttpResponseReader::countBody(size_t bytes) {
-  body_bytes_ += bytes;
+HttpResponseReader::Progress HttpResponseReader::readBody(absl::string_view bytes) {
+  if (chunked_) {
+    return readChunks(bytes);
+  }
+  body_bytes_ += bytes.size();
   if (content_length_.has_value() && body_bytes_ >= *content_length_) {
     return Progress::kDone;
   }
   if (body_bytes_ >= kMaxBodyBytes) {
     return Progress::kDone;
+  }
+  return Progress::kNeedMore;
+}
+
+// A server that ignores "Connection: close" and keeps the connection open after its last chunk
+// would otherwise hold the probe until its timeout.
+HttpResponseReader::Progress HttpResponseReader::readChunks(absl::string_view bytes) {
+  size_t at = 0;
+  while (at < bytes.size()) {
+    if (chunk_ == Chunk::kData) {
+      const size_t take = static_cast<size_t>(std::min<uint64_t>(chunk_left_, bytes.size() - at));
+      at += take;
+      chunk_left_ -= take;
+      body_bytes_ += take;
+      if (body_bytes_ >= kMaxBodyBytes) {
+        return Progress::kDone;
+      }
+      if (chunk_left_ == 0) {
+        chunk_ = Chunk::kDataEnd;
+      }
+      continue;
+    }
+    const size_t newline = bytes.find('\n', at);
+    const size_t end = newline == absl::string_view::npos ? bytes.size() : newline;
+    chunk_line_.append(bytes.data() + at, end - at);
+    if (chunk_line_.size() > kMaxHeadBytes) {
+      return fail("a chunk header or trailer line longer than 16 KiB");
+    }
+    if (newline == absl::string_view::npos) {
+      return Progress::kNeedMore;
+    }
+    at = newline + 1;
+    const std::string line = std::move(chunk_line_);
+    chunk_line_.clear();
+    if (Progress progress = onChunkLine(absl::StripSuffix(line, "\r"));
+        progress != Progress::kNeedMore) {
+      return progress;
+    }
+  }
+  return Progress::kNeedMore;
+}
+
+HttpResponseReader::Progress HttpResponseReader::onChunkLine(absl::string_view line) {
+  switch (chunk_) {
+    case Chunk::kDataEnd:
+      if (!line.empty()) {
+        return fail("malformed chunked body: no line end after a chunk");
+      }
+      chunk_ = Chunk::kSize;
+      return Progress::kNeedMore;
+    case Chunk::kSize: {
+      const absl::string_view size_text =
+          absl::StripAsciiWhitespace(line.substr(0, line.find(';')));  // extensions ignored
+      uint64_t size = 0;
+      if (size_text.empty() || size_text.size() > 15 || !absl::SimpleHexAtoi(size_text, &size)) {
+        return fail(absl::StrCat("invalid chunk size ", quoted(size_text)));
+      }
+      chunk_left_ = size;
+      chunk_ = size == 0 ? Chunk::kTrailer : Chunk::kData;
+      return Progress::kNeedMore;
+    }
+    case Chunk::kTrailer:
+      return line.empty() ? Progress::kDone : Progress::kNeedMore;
+    case Chunk::kData:
+      break;
   }
   return Progress::kNeedMore;
 }
@@ -166,6 +237,9 @@ HttpResponseReader::Progress HttpResponseReader::endOfStream() {
   if (content_length_.has_value() && body_bytes_ < *content_length_) {
     return fail(absl::StrCat("connection closed after ", body_bytes_, " of ", *content_length_,
                              " body bytes"));
+  }
+  if (chunked_) {
+    return fail("connection closed in the middle of a chunked body");
   }
   return Progress::kDone;
 }

@@ -22,9 +22,10 @@ std::string requestTarget(const std::string& path);
 std::string probeRequest(const core::ProbeSpec& spec, const std::string& host_and_port);
 
 // Reads one HTTP/1.x response as it arrives. The status decides the probe; the body is read (and
-// dropped) up to kMaxBodyBytes, its Content-Length, or the end of the connection, so that the
-// connection is closed with nothing unread (an unread byte would turn the close into a reset that
-// kubectl port-forward reports as an error).
+// dropped) up to kMaxBodyBytes, its Content-Length, its last chunk (Transfer-Encoding: chunked),
+// or the end of the connection, so that the connection is closed with nothing unread (an unread
+// byte would turn the close into a reset that kubectl port-forward reports as an error). A body
+// cut short by the peer fails the probe, as it does the kubelet's.
 class HttpResponseReader {
  public:
   static constexpr size_t kMaxHeadBytes = 16 * 1024;
@@ -45,13 +46,22 @@ class HttpResponseReader {
  private:
   // kNeedMore with status_ set for a final head, unset for an interim (1xx) one.
   Progress parseHead(absl::string_view head);
-  Progress countBody(size_t bytes);
+  Progress readBody(absl::string_view bytes);
+  Progress readChunks(absl::string_view bytes);
+  Progress onChunkLine(absl::string_view line);
   Progress fail(std::string error);
+
+  // Where a chunked body is: a size line, its data, the CRLF after the data, or the trailer.
+  enum class Chunk { kSize, kData, kDataEnd, kTrailer };
 
   std::string head_;
   std::optional<int> status_;
   std::optional<uint64_t> content_length_;
   uint64_t body_bytes_ = 0;
+  bool chunked_ = false;
+  Chunk chunk_ = Chunk::kSize;
+  uint64_t chunk_left_ = 0;
+  std::string chunk_line_;
   std::string error_;
 };
 

@@ -104,7 +104,11 @@ void BlockingHttpServer::answer(int client) {
   }
   if (!response_.raw.empty()) {
     sendAll(client, response_.raw);
-    ::close(client);
+    if (response_.keep_open) {
+      held_clients_.push_back(client);
+    } else {
+      ::close(client);
+    }
     return;
   }
   std::string head = absl::StrCat("HTTP/1.1 ", response_.status, " ", response_.reason, "\r\n");

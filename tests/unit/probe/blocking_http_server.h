@@ -22,6 +22,7 @@ class BlockingHttpServer {
     bool hang = false;            // accept and read the request, never answer
     bool close_silently = false;  // read the request, close without answering
     std::string raw;              // when set, sent verbatim instead of the fields above
+    bool keep_open = false;       // with raw: then hold the connection (ignore Connection: close)
   };
 
   // `on_request` runs on the server thread after each request head was recorded.

@@ -192,6 +192,18 @@ TEST_F(HttpProberTest, ReadsAChunkedBodyToTheEndOfTheConnection) {
   EXPECT_EQ(result.message, "HTTP 503 from /healthz");
 }
 
+TEST_F(HttpProberTest, AChunkedResponseOnAConnectionTheServerKeepsOpenEndsAtItsLastChunk) {
+  BlockingHttpServer::Response response =
+      raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n");
+  response.keep_open = true;
+  BlockingHttpServer server(response);
+
+  ProbeResult result = probe(httpSpec(server.port()));
+
+  EXPECT_TRUE(result.success) << result.message;
+  EXPECT_EQ(result.message, "HTTP 200");
+}
+
 TEST_F(HttpProberTest, AcceptsAnHttp10ResponseWithBareLineFeeds) {
   BlockingHttpServer server(raw("HTTP/1.0 200 OK\nServer: tiny\n\nfine"));
 

@@ -64,10 +64,42 @@ TEST(HttpResponseReaderTest, ABodyWithoutALengthEndsWithTheConnection) {
   EXPECT_EQ(reader.status(), 500);
 }
 
-TEST(HttpResponseReaderTest, ChunkedBodiesIgnoreAContentLength) {
+TEST(HttpResponseReaderTest, AChunkedBodyIsDoneAtItsLastChunkAndIgnoresAContentLength) {
   HttpResponseReader reader;
   EXPECT_EQ(reader.feed("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n"
                         "\r\n2\r\nok\r\n0\r\n\r\n"),
+            Progress::kDone)
+      << "a server that keeps the connection open must not hold the probe to its timeout";
+  EXPECT_EQ(reader.status(), 200);
+}
+
+TEST(HttpResponseReaderTest, AChunkedBodyMaySplitAnywhereAndCarryExtensionsAndTrailers) {
+  const std::string response =
+      "HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+      "A;name=value\r\n0123456789\r\n1\r\nx\r\n0\r\nChecksum: 42\r\n\r\n";
+  for (size_t split = 0; split <= response.size(); ++split) {
+    HttpResponseReader reader;
+    Progress first = reader.feed(absl::string_view(response).substr(0, split));
+    Progress last =
+        split < response.size() ? reader.feed(absl::string_view(response).substr(split)) : first;
+    if (split < response.size()) {
+      EXPECT_EQ(first, Progress::kNeedMore) << "split at " << split;
+    }
+    EXPECT_EQ(last, Progress::kDone) << "split at " << split;
+    EXPECT_EQ(reader.status(), 503);
+  }
+}
+
+TEST(HttpResponseReaderTest, ALongChunkedBodyStopsAtTheBodyCap) {
+  HttpResponseReader reader;
+  EXPECT_EQ(reader.feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n100000\r\n"),
+            Progress::kNeedMore);
+  EXPECT_EQ(reader.feed(std::string(HttpResponseReader::kMaxBodyBytes, 'x')), Progress::kDone);
+}
+
+TEST(HttpResponseReaderTest, AnotherTransferCodingEndsWithTheConnection) {
+  HttpResponseReader reader;
+  EXPECT_EQ(reader.feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n0\r\n\r\n"),
             Progress::kNeedMore);
   EXPECT_EQ(reader.endOfStream(), Progress::kDone);
 }
@@ -110,6 +142,12 @@ TEST(HttpResponseReaderTest, ExplainsWhatWentWrong) {
       {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf", true,
        "connection closed after 4 of 10 body bytes"},
       {"HTTP/1.1 200 OK\r\nContent-Length: lots\r\n\r\n", false, "invalid Content-Length \"lots\""},
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhal", true,
+       "connection closed in the middle of a chunked body"},
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", false,
+       "invalid chunk size \"zz\""},
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nokay\r\n", false,
+       "malformed chunked body: no line end after a chunk"},
       {"HTTP/1.1 2000 OK\r\n\r\n", false, "not an HTTP response: \"HTTP/1.1 2000 OK\""},
       {"\x16\x03\x01\n\n", false, "not an HTTP response: \"\\x16\\x03\\x01\""},
       {std::string(HttpResponseReader::kMaxHeadBytes + 1, 'h'), false,
