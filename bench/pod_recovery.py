@@ -14,7 +14,8 @@ than the deleted one answers. Two deletion modes: the session kept open (what re
 kubectl notices only when the next connection fails; pfd also watches the pods) and the session
 closed by the server (kubectl ends at once). pfd runs with the default backoff and no readiness
 probe, as a user's config would have it. A port that does not recover within --deadline seconds
-counts as that many seconds and is reported.
+counts as that many seconds and is reported. It also reports how many client requests failed
+per deletion (refused, reset or timed out) before a live pod answered, for each forward.
 
 The comparison is with kubectl's own floor, measured in the same run (bench/kubectl_floor.py):
 the issue's target is pfd's p50 within the floor's p50 + 100 ms.
@@ -53,17 +54,19 @@ def get(port: int, timeout: float = 1.0) -> str:
 
 
 def first_answer_after(port: int, start: float, reject: set[str], poll: float,
-                       deadline: float) -> float | None:
-    """Seconds from `start` to the first GET / through `port` answered by a pod not in `reject`;
-    None if none did by `deadline` (monotonic)."""
+                       deadline: float) -> tuple[float | None, int]:
+    """Seconds from `start` to the first GET / through `port` answered by a pod not in `reject`
+    (None if none did by `deadline`, monotonic), and how many requests failed on the way (refused,
+    reset, timed out: what a client sees as an error; an answer from a rejected pod is not one)."""
+    failed = 0
     while time.monotonic() < deadline:
         try:
             if get(port) not in reject:
-                return time.monotonic() - start
+                return time.monotonic() - start, failed
         except OSError:
-            pass
+            failed += 1
         time.sleep(poll)
-    return None
+    return None, failed
 
 
 def serving_pods(ports: list[int], timeout: float) -> list[str]:
@@ -134,7 +137,7 @@ def stop_kubectl_loop(loop: subprocess.Popen) -> None:
 def run_mode(pfd: PfdInstance, cluster: FakeCluster, ports: dict[str, int],
              close_sessions: bool, args: argparse.Namespace) -> dict[str, list[float]]:
     results: dict[str, list[float]] = {"pfd": [], "loop": [], "timeouts_pfd": [],
-                                       "timeouts_loop": []}
+                                       "timeouts_loop": [], "failed_pfd": [], "failed_loop": []}
     for index in range(args.deletions):
         serving_pods(list(ports.values()), args.deadline)
         time.sleep(args.settle)
@@ -142,7 +145,7 @@ def run_mode(pfd: PfdInstance, cluster: FakeCluster, ports: dict[str, int],
         doomed = list(dict.fromkeys(pods))
         if index % 2:
             doomed.reverse()  # when two pods go, neither forward is always the second
-        timings: dict[str, float | None] = {}
+        timings: dict[str, tuple[float | None, int]] = {}
         mark = pfd.mark()
         wall_start = time.time()
         start = time.monotonic()
@@ -158,7 +161,8 @@ def run_mode(pfd: PfdInstance, cluster: FakeCluster, ports: dict[str, int],
             thread.start()
         for thread in threads:
             thread.join()
-        for key, elapsed in timings.items():
+        for key, (elapsed, failed) in timings.items():
+            results[f"failed_{key}"].append(failed)
             if elapsed is None:
                 results[f"timeouts_{key}"].append(index)
                 elapsed = args.deadline
@@ -234,6 +238,13 @@ def main() -> int:
         print(row(label, "kubectl loop (sleep 1)", samples["loop"]))
     print(row("kubectl floor", "exec -> Forwarding from", floor))
     print(f"pfd restarted its kubectl {pfd_restarts} times")
+    print(f"\nfailed client requests per deletion (GET /, 1 s timeout, {args.poll * 1000:.0f} ms "
+          f"between attempts, until a live pod answered)")
+    print(f"{'mode':<16} {'forward':<30} {'p50':>7} {'p95':>7} {'min':>7} {'max':>7}")
+    for mode, samples in results.items():
+        label = labels.get(mode, mode)
+        print(row(label, "pfd", samples["failed_pfd"]))
+        print(row(label, "kubectl loop (sleep 1)", samples["failed_loop"]))
     for mode, samples in results.items():
         for key in ("pfd", "loop"):
             if samples[f"timeouts_{key}"]:
