@@ -1,10 +1,13 @@
 #include "client/commands/app.h"
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_join.h"
 #include "client/commands/command.h"
 #include "client/commands/forward_action_command.h"
 #include "client/commands/logs_command.h"
@@ -33,6 +36,28 @@ Colour: STATE is coloured only when stdout is a terminal and NO_COLOR is not set
 
 constexpr char kRunWithHelp[] = "Run with --help for more information.\n";
 
+// The word where a command should be, when it names none of them: CLI11 would only say that a
+// subcommand is required.
+std::optional<std::string> unknownCommand(const CLI::App& app, int argc, const char* const* argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--socket") {
+      ++i;  // its value
+      continue;
+    }
+    if (arg.starts_with("-")) {
+      continue;
+    }
+    for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; })) {
+      if (command->check_name(std::string(arg))) {
+        return std::nullopt;
+      }
+    }
+    return std::string(arg);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int runPfctl(int argc, const char* const* argv, std::ostream& out, std::ostream& err, int out_fd) {
@@ -57,6 +82,17 @@ int runPfctl(int argc, const char* const* argv, std::ostream& out, std::ostream&
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
+    if (std::optional<std::string> unknown = unknownCommand(app, argc, argv);
+        unknown.has_value() && error.get_exit_code() != 0) {
+      std::vector<std::string> names;
+      for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; })) {
+        names.push_back(command->get_name());
+      }
+      err << "pfctl: unknown command \"" << *unknown
+          << "\"; commands: " << absl::StrJoin(names, ", ") << '\n'
+          << kRunWithHelp;
+      return kExitUsage;
+    }
     // --help is a "parse error" with exit code 0; every real one is a usage error.
     return app.exit(error, out, err) == 0 ? kExitOk : kExitUsage;
   }

@@ -1,5 +1,6 @@
 """pfctl against a real pfd: status formats, logs, watch, version."""
 import json
+import re
 import subprocess
 
 from conftest import command_forward
@@ -92,6 +93,8 @@ def test_watch_streams_state_changes(make_pfd, ports):
 
 def test_version_reports_client_and_server(make_pfd, ports):
     pfd = make_pfd(config(command_forward("web", ports[0])))
-    out = pfd.pfctl_ok("version")
-    assert "0.1.0" in out
-    assert str(pfd.process.pid) in out or "server" in out.lower()
+    out = pfd.pfctl_ok("version").splitlines()
+    assert out[:5] == ["Client Version: 0.1.0", "Server Version: 0.1.0",
+                       f"Server PID: {pfd.process.pid}", f"Config: {pfd.config}",
+                       f"Socket: {pfd.socket}"], out
+    assert re.fullmatch(r"Started: \S+Z \(\d+s ago\)", out[5]), out

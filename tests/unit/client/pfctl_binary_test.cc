@@ -269,6 +269,22 @@ TEST_F(PfctlBinaryTest, HelpExitsZeroAndDocumentsExitCodes) {
   EXPECT_EQ(run({"logs", "--help"}).exit_code, 0);
 }
 
+TEST_F(PfctlBinaryTest, EveryCommandHasHelp) {
+  for (const std::string command :
+       {"status", "restart", "stop", "start", "logs", "watch", "reload", "version"}) {
+    const ProcessResult result = run({command, "--help"});
+    EXPECT_EQ(result.exit_code, 0) << command;
+    EXPECT_THAT(result.out, HasSubstr("pfctl " + command)) << command;
+  }
+}
+
+TEST_F(PfctlBinaryTest, AnUnknownCommandIsNamedWithTheKnownOnes) {
+  const ProcessResult result = run({"--socket", "/nonexistent.sock", "stauts"});
+  EXPECT_EQ(result.exit_code, 64);
+  EXPECT_THAT(result.err, HasSubstr("pfctl: unknown command \"stauts\"; commands: status, "
+                                    "restart, stop, start, logs, watch, reload, version"));
+}
+
 TEST_F(PfctlBinaryTest, NoServerExitsTwoWithExactlyOneLine) {
   const std::string missing = dir_.path() + "/missing.sock";
   const ProcessResult result = runArgv({kPfctl, "--socket", missing, "status"});
