@@ -157,10 +157,6 @@ void Forward::spawnChild() {
   ready_since_.reset();
   after_exit_ = AfterExit::kBackoff;
   terminating_ = false;
-  if (!first_spawn_) {
-    restarts_++;
-  }
-  first_spawn_ = false;
 
   if (needsResolution(spec_)) {
     if (context_.pod_watches != nullptr && pod_watch_ == nullptr) {
@@ -212,6 +208,12 @@ void Forward::launch(const std::vector<std::string>& argv) {
     return;
   }
   child_ = std::move(*child);
+  // A restart is a new child, as a container's restartCount counts containers: looking for a pod
+  // that is not there yet starts nothing.
+  if (!first_child_) {
+    restarts_++;
+  }
+  first_child_ = false;
   note(absl::StrCat("started pid ", child_->pid(), ": ", absl::StrJoin(argv, " ")));
   if (state_ == ForwardState::kStarting) {
     // Resolution already announced STARTING; the pid is news for the log only.

@@ -82,6 +82,7 @@ class Forward {
   ForwardState state() const { return state_; }
   pid_t pid() const;
   const std::string& pod() const { return pod_; }
+  // Children started after the first one.
   int restarts() const { return restarts_; }
   event::SystemTime stateSince() const { return state_since_; }
   event::MonotonicTime stateSinceMonotonic() const { return state_since_monotonic_; }
@@ -138,7 +139,7 @@ class Forward {
   bool want_running_ = false;
   bool shutting_down_ = false;
   bool terminating_ = false;  // SIGTERM sent; waiting for the exit
-  bool first_spawn_ = true;
+  bool first_child_ = true;
   bool first_probe_ = true;
 
   process::ProcessPtr child_;

@@ -175,6 +175,31 @@ TEST_F(ForwardResolutionTest, AForwardWaitingForAPodStartsWhenAMatchingOneIsRead
   dispatcher_.runPosted();
 }
 
+TEST_F(ForwardResolutionTest, WaitingForAPodIsNotARestartOnlyANewKubectlIs) {
+  ForwardSpec spec = deploymentSpec();
+  auto forward = makeForward(spec);
+  forward->activate();
+  answer(kDeployment);
+  answer("web-old\t2026-11-24T10:00:00Z\tterminating\tRunning\tTrue\t\n");
+  ASSERT_EQ(forward->state(), ForwardState::kBackoff);
+  dispatcher_.advance(milliseconds(500));
+  answer("web-old\t2026-11-24T10:00:00Z\tterminating\tRunning\tTrue\t\n");
+  ASSERT_EQ(forward->state(), ForwardState::kBackoff);
+  EXPECT_EQ(forward->restarts(), 0) << "no kubectl port-forward has run yet";
+
+  dispatcher_.advance(milliseconds(1000));
+  answer(kPods);
+  printForwarding(*launcher_.last(), spec);
+  EXPECT_EQ(forward->state(), ForwardState::kReady);
+  EXPECT_EQ(forward->restarts(), 0) << "the first kubectl port-forward";
+
+  launcher_.last()->exit(1);
+  dispatcher_.runPosted();
+  dispatcher_.advance(milliseconds(2000));
+  answer(kPods);
+  EXPECT_EQ(forward->restarts(), 1);
+}
+
 TEST_F(ForwardResolutionTest, AWatchThatKnowsThePodsSavesTheKubectlRoundTrip) {
   PodWatchHub hub(dispatcher_, launcher_, [] { return 0.0; });
   context_.pod_watches = &hub;
