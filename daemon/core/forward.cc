@@ -197,11 +197,11 @@ void Forward::onResolved(absl::StatusOr<Resolution> resolution) {
 }
 
 void Forward::launch(const std::vector<std::string>& argv) {
-  auto child =
-      context_.launcher.spawn(process::ProcessSpec{.argv = argv},
-                              {.on_line = [this](process::OutputStream stream,
-                                                 std::string_view line) { onLine(stream, line); },
-                               .on_exit = [this](process::ExitStatus status) { onExit(status); }});
+  auto child = context_.launcher.spawn(
+      process::ProcessSpec{.argv = argv},
+      {.on_line = [this](process::OutputStream stream,
+                         std::string_view line) { onLine(stream, line); },
+       .on_exit = [this](const process::ExitStatus& status) { onExit(status); }});
   if (!child.ok()) {
     start_deadline_timer_->disable();
     failStart(child.status());
@@ -277,7 +277,7 @@ void Forward::onStartDeadline() {
   }
 }
 
-void Forward::onExit(process::ExitStatus status) {
+void Forward::onExit(const process::ExitStatus& status) {
   // The child is inside its own callback: it is released on the next turn of the loop.
   releaseLater(std::move(child_));
   stopTimersAndProbes();

@@ -106,7 +106,7 @@ class Forward {
   void failStart(const absl::Status& status);
   void onPodEvent(const PodEvent& event);
   void onLine(process::OutputStream stream, std::string_view line);
-  void onExit(process::ExitStatus status);
+  void onExit(const process::ExitStatus& status);
   void onPortForwarding(uint16_t port);
   void onAllPortsForwarding();
   void becomeReady();

@@ -28,9 +28,9 @@ std::string probeRequest(const core::ProbeSpec& spec, const std::string& host_an
 // cut short by the peer fails the probe, as it does the kubelet's.
 class HttpResponseReader {
  public:
-  static constexpr size_t kMaxHeadBytes = 16 * 1024;
+  static constexpr size_t kMaxHeadBytes = size_t{16} * 1024;
   // Like Kubernetes, only this much of a body is read.
-  static constexpr size_t kMaxBodyBytes = 10 * 1024;
+  static constexpr size_t kMaxBodyBytes = size_t{10} * 1024;
 
   enum class Progress { kNeedMore, kDone, kFailed };
 
