@@ -59,6 +59,11 @@ def _kubectl_available() -> bool:
         return False
 
 
+# On a machine without kubectl the suite skips these tests; CI sets PFD_REQUIRE_KUBECTL=1, where a
+# missing kubectl must fail the run instead of silently proving nothing.
+if os.environ.get("PFD_REQUIRE_KUBECTL") == "1" and not _kubectl_available():
+    raise pytest.UsageError("PFD_REQUIRE_KUBECTL=1 but no kubectl on PATH (and PFD_KUBECTL not set)")
+
 requires_kubectl = pytest.mark.skipif(
     not _kubectl_available(), reason="no kubectl on PATH (and PFD_KUBECTL not set)"
 )
