@@ -24,6 +24,7 @@ the issue's target is pfd's p50 within the floor's p50 + 100 ms.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import re
@@ -63,7 +64,7 @@ def first_answer_after(port: int, start: float, reject: set[str], poll: float,
         try:
             if get(port) not in reject:
                 return time.monotonic() - start, failed
-        except OSError:
+        except (OSError, http.client.HTTPException):  # refused, reset, or cut mid-answer
             failed += 1
         time.sleep(poll)
     return None, failed
@@ -75,7 +76,7 @@ def serving_pods(ports: list[int], timeout: float) -> list[str]:
     while True:
         try:
             return [get(port) for port in ports]
-        except OSError:
+        except (OSError, http.client.HTTPException):  # refused, reset, or cut mid-answer
             if time.monotonic() > deadline:
                 raise TimeoutError(f"ports {ports} did not all answer within {timeout}s")
             time.sleep(0.02)

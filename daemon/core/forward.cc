@@ -154,6 +154,7 @@ void Forward::spawnChild() {
   forwarding_ports_.clear();
   run_error_.clear();
   pending_reason_.clear();
+  killed_for_probe_ = false;
   ready_since_.reset();
   after_exit_ = AfterExit::kBackoff;
   terminating_ = false;

@@ -144,8 +144,9 @@ class Forward {
 
   process::ProcessPtr child_;
   AfterExit after_exit_ = AfterExit::kBackoff;
-  std::string pending_reason_;  // why the running child is being killed
-  std::string run_error_;       // the best error line the running child printed
+  std::string pending_reason_;     // why the running child is being killed
+  bool killed_for_probe_ = false;  // pending_reason_ is a failed probe's (kubectl may say more)
+  std::string run_error_;          // the best error line the running child printed
   std::set<uint16_t> forwarding_ports_;
   std::optional<event::MonotonicTime> ready_since_;
 

@@ -56,9 +56,11 @@ void Forward::onLine(process::OutputStream stream, std::string_view line) {
           absl::StrAppend(&reason, " by ", owner);
         }
       }
-      if (terminating_ && after_exit_ == AfterExit::kBackoff) {
-        // Already being replaced, most likely because a probe failed on this very breakage:
-        // kubectl's account says why ("app not listening on port 8000 in pod web-1").
+      if (killed_for_probe_) {
+        // Being replaced because a probe failed, most likely on this very breakage: kubectl's
+        // first account says why ("app not listening on port 8000 in pod web-1"); the ones after
+        // it (kubectl < 1.31 then says "lost connection to pod") say less.
+        killed_for_probe_ = false;
         pending_reason_ = reason;
         recordError(reason);
       } else {
@@ -126,6 +128,7 @@ void Forward::onAllPortsForwarding() {
                                     }
                                     setState(ForwardState::kUnhealthy, reason);
                                     failChild(reason);
+                                    killed_for_probe_ = true;
                                   },
                               .on_result =
                                   [this, run = run_](const ProbeStatus& status, bool changed) {

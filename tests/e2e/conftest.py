@@ -17,6 +17,7 @@ For the pfd scenarios (test_pfd_*.py; they need PFD_BIN and PFCTL_BIN, as ctest 
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -250,7 +251,9 @@ class RequestLoop:
         while not self._stopping.is_set():
             try:
                 answer = http_get(self.port, timeout=self.request_timeout)
-            except OSError as error:
+            # A connection cut in the middle of a response (the old pod's kubectl going away)
+            # is an HTTPException, not an OSError; either is a failed request.
+            except (OSError, http.client.HTTPException) as error:
                 with self._cond:
                     self.failures += 1
                     self.errors.append(f"{type(error).__name__}: {error}")

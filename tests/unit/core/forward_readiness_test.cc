@@ -275,11 +275,24 @@ TEST_F(ForwardReadinessTest, AppNotListeningWhenTheProbesFailureComesFirst) {
   prober_.completeAll(testing::probeFailure("connection closed without a response"));
   EXPECT_EQ(forward->state(), ForwardState::kUnhealthy);
   launcher_.last()->printError(kRefusedInsidePod);
+  launcher_.last()->printError("error: lost connection to pod");  // kubectl < 1.31 adds this
   launcher_.last()->exit(1);
   dispatcher_.runPosted();
   EXPECT_EQ(forward->state(), ForwardState::kBackoff);
   EXPECT_THAT(forward->lastError(), HasSubstr("app not listening on port 8000 in pod web-1"));
   EXPECT_THAT(observer_.transitions.back().reason, HasSubstr("app not listening"));
+}
+
+TEST_F(ForwardReadinessTest, KubectlsFirstAccountOfABreakageIsTheReason) {
+  launcher_.setExitOnTerminate(false);
+  auto forward = readyToProbe(probedSpec());
+  dispatcher_.advance(milliseconds(0));
+  launcher_.last()->printError(kRefusedInsidePod);
+  launcher_.last()->printError("error: lost connection to pod");
+  launcher_.last()->exit(1);
+  dispatcher_.runPosted();
+  EXPECT_EQ(forward->state(), ForwardState::kBackoff);
+  EXPECT_THAT(forward->lastError(), HasSubstr("app not listening on port 8000 in pod web-1"));
 }
 
 TEST_F(ForwardReadinessTest, ProbesRunAtAFixedRateWhateverTheirLatency) {
