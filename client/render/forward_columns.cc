@@ -39,9 +39,9 @@ std::vector<std::string> forwardHeader(TableView view) {
     header.insert(header.end(), {"NAMESPACE", "CONTEXT", "PID", "NEXT RETRY", "PROBE"});
   }
   if (view == TableView::kWatch) {
-    header.push_back("REASON");
+    header.emplace_back("REASON");
   }
-  header.push_back("LAST ERROR");
+  header.emplace_back("LAST ERROR");
   return header;
 }
 

@@ -173,15 +173,16 @@ void Forward::checkCommandPorts() {
                     .port = port.local,
                     .timeout = context_.port_check_interval};
     const uint16_t local = port.local;
-    port_checks_.push_back(context_.prober.run(
-        check, probeAddress(spec_.address), [this, local, run = run_](probe::ProbeResult result) {
-          if (run != run_) {
-            return;
-          }
-          if (result.success) {
-            onPortForwarding(local);
-          }
-        }));
+    port_checks_.push_back(
+        context_.prober.run(check, probeAddress(spec_.address),
+                            [this, local, run = run_](const probe::ProbeResult& result) {
+                              if (run != run_) {
+                                return;
+                              }
+                              if (result.success) {
+                                onPortForwarding(local);
+                              }
+                            }));
   }
   if (state_ == ForwardState::kStarting) {
     port_check_timer_->enable(context_.port_check_interval);
