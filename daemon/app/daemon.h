@@ -53,8 +53,7 @@ class Daemon {
   DaemonOptions options_;
   config::Config config_;
   event::SystemTime config_loaded_at_;
-  // Why the file on disk is not the running config: a failed reload, or a change left for
-  // `pfctl reload` (reloadOnChange: false). "" when the running config is the file.
+  // Why the file on disk could not become the running config (a failed reload); "" otherwise.
   std::string config_error_;
   bool change_pending_ = false;  // changed on disk, waiting for `pfctl reload` (reloadOnChange off)
   // The config file's bytes at the last load or reload attempt: with reloadOnChange: false, a

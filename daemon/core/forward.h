@@ -116,7 +116,7 @@ class Forward {
   // The child runs but is broken: kill it and back off with `reason`.
   void failChild(const std::string& reason);
   void terminateChild(AfterExit after);
-  // `at_once`: the run was healthy, so the first retry does not wait (see restartAtOnce()).
+  // `delay` comes from budget_; 0 is the one immediate retry a healthy run earns.
   void enterBackoff(const std::string& reason, Milliseconds delay);
   void enterFailed(const std::string& reason);
   void setState(ForwardState state, const std::string& reason);

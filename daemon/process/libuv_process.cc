@@ -73,14 +73,17 @@ void signalGroup(const State* state, int signal_number) { kill(-state->pid, sign
 
 // pfd-exec's line when execv fails (pfd_exec.c). Only the first stderr line can be it: a program
 // that ran has nothing of pfd-exec's before its own output.
-constexpr int kExecFailedExitCode = 127;
-constexpr std::string_view kExecFailedPrefix = "pfd-exec: cannot execute ";
+constexpr int kExecFailedExitCode = 127;  // pfd_exec.c's kCannotRun
+constexpr std::string_view kExecShimPrefix = "pfd-exec: ";
+constexpr std::string_view kExecFailedMessage = "cannot execute ";
 
 void deliverLine(State* state, OutputStream stream, std::string_view line) {
   if (stream == OutputStream::kStderr && state->first_stderr_line) {
     state->first_stderr_line = false;
-    if (line.starts_with(kExecFailedPrefix)) {
-      state->exec_error = line.substr(std::string_view("pfd-exec: ").size());
+    const std::string_view message =
+        line.starts_with(kExecShimPrefix) ? line.substr(kExecShimPrefix.size()) : "";
+    if (message.starts_with(kExecFailedMessage)) {
+      state->exec_error = message;
     }
   }
   if (state->owner_alive && !state->exit_reported && state->callbacks.on_line) {
