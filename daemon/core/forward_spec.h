@@ -81,7 +81,25 @@ struct ForwardSpec {
   Milliseconds request_timeout{10000};
   std::optional<ProbeSpec> readiness;
 
+  // pfd binds the local ports itself and relays each connection to kubectl, which listens on an
+  // ephemeral loopback port; false: kubectl binds them (command forwards always do).
+  bool hold_port = true;
+  // How long a connection accepted while no kubectl serves waits before it is closed; 0: at once.
+  Milliseconds hold_timeout{10000};
+  // How long connections still open on a pod being left may keep it (make-before-break).
+  Milliseconds drain_timeout{30000};
+  // Client bytes kept per connection until the pod answers, so that a connection whose upstream
+  // failed before answering is replayed on the next kubectl; 0: never replay.
+  size_t replay_buffer = 64 * 1024;
+  // kAlways: kubectl runs from activation; kOnDemand: the ports are held and kubectl starts with
+  // the first connection, and stops after idle_timeout without one.
+  enum class Start { kAlways, kOnDemand };
+  Start start = Start::kAlways;
+  Milliseconds idle_timeout{15 * 60 * 1000};  // 0: never stop an on-demand forward
+
   bool isCommand() const { return !command.empty(); }
+  // Whether pfd holds the local ports (and so relays every connection).
+  bool holdsPorts() const { return hold_port && !isCommand(); }
   bool operator==(const ForwardSpec&) const = default;
 };
 
