@@ -1,10 +1,12 @@
 #include "client/render/forward_columns.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
@@ -25,6 +27,21 @@ std::string shellWord(const std::string& word) {
   return absl::StrCat("'", absl::StrReplaceAll(word, {{"'", "'\\''"}}), "'");
 }
 
+// "1.5 MB": decimal units, as a transfer reads.
+std::string bytesText(uint64_t bytes) {
+  constexpr std::array<const char*, 5> kUnits = {"B", "kB", "MB", "GB", "TB"};
+  double value = static_cast<double>(bytes);
+  size_t unit = 0;
+  while (value >= 1000 && unit + 1 < kUnits.size()) {
+    value /= 1000;
+    unit++;
+  }
+  if (unit == 0) {
+    return absl::StrCat(bytes, " B");
+  }
+  return absl::StrFormat(value < 10 ? "%.1f %s" : "%.0f %s", value, kUnits[unit]);
+}
+
 std::string pidText(const Forward& forward) {
   return forward.pid() > 0 ? absl::StrCat(forward.pid()) : kNone;
 }
@@ -36,7 +53,8 @@ std::string orNone(const std::string& value) { return value.empty() ? kNone : va
 std::vector<std::string> forwardHeader(TableView view) {
   std::vector<std::string> header = {"NAME", "TARGET", "PORTS", "STATE", "POD", "RESTARTS", "AGE"};
   if (view == TableView::kWide) {
-    header.insert(header.end(), {"NAMESPACE", "CONTEXT", "PID", "NEXT RETRY", "PROBE"});
+    header.insert(header.end(),
+                  {"NAMESPACE", "CONTEXT", "PID", "NEXT RETRY", "PROBE", "CONNECTIONS", "TRAFFIC"});
   }
   if (view == TableView::kWatch) {
     header.emplace_back("REASON");
@@ -55,7 +73,8 @@ Row forwardRow(const Forward& forward, TableView view, absl::Time now) {
   if (view == TableView::kWide) {
     row.insert(row.end(), {Cell{orNone(forward.namespace_())}, Cell{orNone(forward.context())},
                            Cell{pidText(forward)}, Cell{nextRetryText(forward, now)},
-                           Cell{probeText(forward, now)}});
+                           Cell{probeText(forward, now)}, Cell{connectionsText(forward)},
+                           Cell{trafficText(forward)}});
   }
   if (view == TableView::kWatch) {
     // Filled in by eventRow(); a forward alone has no reason.
@@ -168,6 +187,40 @@ std::string probeText(const Forward& forward, absl::Time now) {
     absl::StrAppend(&result, " ", humanDuration(since), " ago");
   }
   return result;
+}
+
+std::string connectionsText(const Forward& forward) {
+  if (!forward.has_connections()) {
+    return kNone;
+  }
+  const pfd::v1::ConnectionCounters& c = forward.connections();
+  std::string text = absl::StrCat(c.active(), " open");
+  if (c.held() > 0) {
+    absl::StrAppend(&text, ", ", c.held(), " waiting");
+  }
+  absl::StrAppend(&text, ", ", c.accepted(), " total");
+  if (c.dropped() > 0) {
+    absl::StrAppend(&text, ", ", c.dropped(), " dropped");
+  }
+  if (c.failed() > 0) {
+    absl::StrAppend(&text, ", ", c.failed(), " failed");
+  }
+  if (c.replayed() > 0) {
+    absl::StrAppend(&text, ", ", c.replayed(), " replayed");
+  }
+  if (c.has_hold_p99() && fromProto(c.hold_p99()) > absl::ZeroDuration()) {
+    absl::StrAppend(&text, ", waited p50 ", formatLatency(fromProto(c.hold_p50())), " p99 ",
+                    formatLatency(fromProto(c.hold_p99())));
+  }
+  return text;
+}
+
+std::string trafficText(const Forward& forward) {
+  if (!forward.has_connections()) {
+    return kNone;
+  }
+  return absl::StrCat(bytesText(forward.connections().bytes_in()), " in, ",
+                      bytesText(forward.connections().bytes_out()), " out");
 }
 
 }  // namespace pfd::client

@@ -12,7 +12,8 @@ namespace pfd::client {
 // Which columns a forward table shows.
 enum class TableView {
   kTable,  // pfctl status
-  kWide,   // pfctl status -o wide: adds NAMESPACE, CONTEXT, PID, NEXT RETRY, PROBE
+  kWide,   // pfctl status -o wide: adds NAMESPACE, CONTEXT, PID, NEXT RETRY, PROBE, CONNECTIONS,
+           // TRAFFIC
   kWatch,  // pfctl watch: the table plus REASON
 };
 
@@ -49,5 +50,12 @@ std::string nextRetryText(const pfd::v1::Forward& forward, absl::Time now);
 // The last readiness probe, its latency and when it ran: "ok 3ms 4s ago" when it passed, its
 // message ("HTTP 503 12ms 4s ago") when it failed.
 std::string probeText(const pfd::v1::Forward& forward, absl::Time now);
+
+// The held ports' connections: "2 open, 1 waiting, 40 total, 3 dropped, waited p50 80ms p99 1.2s";
+// <none> when pfd does not hold the forward's ports.
+std::string connectionsText(const pfd::v1::Forward& forward);
+
+// "1.2 MB in, 15 MB out" through the held ports; <none> when pfd does not hold them.
+std::string trafficText(const pfd::v1::Forward& forward);
 
 }  // namespace pfd::client

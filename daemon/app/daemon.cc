@@ -82,8 +82,7 @@ absl::Status Daemon::init(config::Config config) {
       .launcher = *launcher_,
       .prober = *prober_,
       .random = random,
-      .describe_port_owner = [](const std::string&,
-                                uint16_t port) { return describeLocalPortOwner(port); },
+      .find_port_owner = portOwnerFinder(dispatcher_->loop()),
       .stop_grace = options_.stop_grace,
       .pod_watches = pod_watches_.get()});
   supervisor_ = std::make_unique<core::Supervisor>(*forward_context_);

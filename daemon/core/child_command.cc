@@ -6,6 +6,11 @@
 namespace pfd::core {
 namespace {
 
+// Held ports: kubectl listens on an ephemeral loopback port per remote port; pfd relays to it.
+std::string ephemeralPortArgument(const PortSpec& port) {
+  return absl::StrCat("0:", port.remote.empty() ? std::to_string(port.local) : port.remote);
+}
+
 std::string portArgument(const PortSpec& port) {
   if (port.remote.empty() || port.remote == std::to_string(port.local)) {
     return std::to_string(port.local);
@@ -45,9 +50,9 @@ std::vector<std::string> childArgv(const ForwardSpec& spec, const std::string* t
   std::vector<std::string> argv = {spec.kubectl, "port-forward",
                                    target != nullptr ? *target : spec.target};
   for (const PortSpec& port : ports != nullptr ? *ports : spec.ports) {
-    argv.push_back(portArgument(port));
+    argv.push_back(spec.holdsPorts() ? ephemeralPortArgument(port) : portArgument(port));
   }
-  argv.insert(argv.end(), {"--address", spec.address});
+  argv.insert(argv.end(), {"--address", spec.holdsPorts() ? kUpstreamAddress : spec.address});
   std::vector<std::string> scope = kubectlScopeArgs(spec);
   argv.insert(argv.end(), scope.begin(), scope.end());
   return argv;

@@ -4,10 +4,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "daemon/core/child_command.h"
-#include "daemon/core/restart_policy.h"
 #include "spdlog/spdlog.h"
 
 namespace pfd::core {
@@ -15,7 +13,7 @@ namespace {
 
 std::string podOfTarget(const std::string& target) {
   for (absl::string_view prefix : {"pod/", "pods/", "po/"}) {
-    if (absl::StartsWith(target, prefix)) {
+    if (absl::StartsWithIgnoreCase(target, prefix)) {
       return target.substr(prefix.size());
     }
   }
@@ -26,9 +24,13 @@ std::string formatDelay(Milliseconds delay) {
   return absl::FormatDuration(absl::Milliseconds(delay.count()));
 }
 
-bool retryCannotHelp(const absl::Status& status) {
-  return absl::IsNotFound(status) || absl::IsPermissionDenied(status) ||
-         absl::IsInvalidArgument(status) || absl::IsFailedPrecondition(status);
+bool podLive(const std::vector<PodInfo>& pods, const std::string& name) {
+  for (const PodInfo& pod : pods) {
+    if (pod.name == name) {
+      return !pod.terminating && pod.phase == "Running" && pod.ready;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -40,19 +42,34 @@ Forward::Forward(ForwardSpec spec, ForwardContext& context, ForwardObserver& obs
       state_since_(context.dispatcher.systemTime()),
       state_since_monotonic_(context.dispatcher.monotonicTime()),
       pod_(spec_.isCommand() ? "" : podOfTarget(spec_.target)),
-      retry_timer_(context.dispatcher.createTimer([this] { spawnChild(); })),
-      start_deadline_timer_(context.dispatcher.createTimer([this] { onStartDeadline(); })),
-      port_check_timer_(context.dispatcher.createTimer([this] { checkCommandPorts(); })) {}
+      retry_timer_(context.dispatcher.createTimer([this] { run(); })) {}
 
 Forward::~Forward() = default;
 
-pid_t Forward::pid() const { return child_ ? child_->pid() : 0; }
+pid_t Forward::pid() const { return current_ != nullptr ? current_->pid() : 0; }
 
 std::optional<event::SystemTime> Forward::nextRetry() const {
   if (state_ != ForwardState::kBackoff) {
     return std::nullopt;
   }
   return context_.dispatcher.systemTime() + (retry_at_ - context_.dispatcher.monotonicTime());
+}
+
+std::optional<ConnectionCounters> Forward::connections() const {
+  if (!spec_.holdsPorts() || holder_ == nullptr) {
+    return std::nullopt;
+  }
+  return holder_->counters();
+}
+
+TunnelContext Forward::tunnelContext() const {
+  return TunnelContext{.dispatcher = context_.dispatcher,
+                       .launcher = context_.launcher,
+                       .prober = context_.prober,
+                       .pod_watches = context_.pod_watches,
+                       .random = context_.random,
+                       .stop_grace = context_.stop_grace,
+                       .port_check_interval = context_.port_check_interval};
 }
 
 void Forward::activate() {
@@ -70,10 +87,11 @@ void Forward::start() {
   want_running_ = true;
   budget_.reset();
   retry_timer_->disable();
-  if (child_ == nullptr) {
-    spawnChild();
-  } else if (terminating_) {
-    after_exit_ = AfterExit::kStartNow;
+  if (current_ != nullptr && current_->broken()) {
+    retireCurrent();  // the user wants it now, not after this one's grace period
+  }
+  if (current_ == nullptr) {
+    run();
   }
 }
 
@@ -81,14 +99,21 @@ void Forward::stop() {
   if (shutting_down_) {
     return;
   }
+  stopRunning("stopped by the user");
+}
+
+void Forward::stopRunning(const std::string& reason) {
   want_running_ = false;
   retry_timer_->disable();
-  stopTimersAndProbes();
+  owner_query_.reset();
+  pod_check_.reset();
+  start_when_ports_free_ = false;
+  retireCurrent();
   pod_watch_.reset();
-  if (child_ != nullptr) {
-    terminateChild(AfterExit::kStay);
+  if (holder_ != nullptr) {
+    holder_->release();
   }
-  setState(ForwardState::kStopped, "stopped by the user");
+  setState(ForwardState::kStopped, reason);
 }
 
 void Forward::restart() {
@@ -98,12 +123,12 @@ void Forward::restart() {
   want_running_ = true;
   budget_.reset();
   retry_timer_->disable();
-  if (child_ != nullptr) {
+  pod_check_.reset();
+  if (current_ != nullptr) {
     note("restart requested: replacing the child");
-    terminateChild(AfterExit::kStartNow);
-  } else {
-    spawnChild();
+    retireCurrent();
   }
+  run();
 }
 
 void Forward::replaceSpec(ForwardSpec spec) {
@@ -112,131 +137,315 @@ void Forward::replaceSpec(ForwardSpec spec) {
   pod_ = spec_.isCommand() ? "" : podOfTarget(spec_.target);
   target_cache_.reset();
   pod_watch_.reset();  // the namespace or context may have changed
+  rebind_ = true;
   if (shutting_down_) {
     return;
   }
   note("the config changed: applying the new spec");
   if (!spec_.enabled) {
-    stop();
-    setState(ForwardState::kStopped, "disabled in the config");
+    stopRunning("disabled in the config");
     return;
   }
   // A forward the user stopped stays stopped; one that was only disabled comes back.
   if (!want_running_ && !was_disabled) {
     return;
   }
+  if (holder_ != nullptr && !spec_.holdsPorts()) {
+    holder_->release();  // kubectl binds them from now on
+  }
   want_running_ = true;
   budget_.reset();
   retry_timer_->disable();
-  if (child_ != nullptr) {
-    terminateChild(AfterExit::kStartNow);
-  } else {
-    spawnChild();
-  }
+  pod_check_.reset();
+  retireCurrent();
+  run();
 }
 
 void Forward::shutdown() {
   shutting_down_ = true;
   want_running_ = false;
   retry_timer_->disable();
-  stopTimersAndProbes();
+  owner_query_.reset();
   pod_watch_.reset();
-  if (child_ != nullptr) {
-    terminateChild(AfterExit::kStay);
-  } else {
-    observer_.onIdle(*this);
+  if (holder_ != nullptr) {
+    holder_->release();
   }
+  retireCurrent();
+  maybeIdle();
 }
 
-void Forward::spawnChild() {
-  stopTimersAndProbes();
+void Forward::run(bool fresh_listing) {
+  if (shutting_down_ || !want_running_) {
+    return;
+  }
+  retry_timer_->disable();
   waiting_for_pod_ = false;
-  forwarding_ports_.clear();
-  run_error_.clear();
-  pending_reason_.clear();
-  killed_for_probe_ = false;
-  ready_since_.reset();
-  after_exit_ = AfterExit::kBackoff;
-  terminating_ = false;
-
-  if (needsResolution(spec_)) {
-    if (context_.pod_watches != nullptr && pod_watch_ == nullptr) {
-      pod_watch_ = context_.pod_watches->registerForward(
-          spec_, [this](const PodEvent& event) { onPodEvent(event); });
+  if (spec_.holdsPorts()) {
+    if (!holdPorts()) {
+      return;
     }
+    if (holder_ != nullptr && state_ == ForwardState::kFailed) {
+      holder_->hold();  // connections may wait again: this run may serve them
+    }
+  } else if (!retiring_.empty()) {
+    start_when_ports_free_ = true;  // the old child still holds the local ports
+    return;
+  }
+  if (spec_.isCommand() && context_.find_port_owner) {
+    checkCommandPortFree(0);
+    return;
+  }
+  startTunnel(fresh_listing);
+}
+
+void Forward::startTunnel(bool fresh_listing) {
+  if (needsResolution(spec_) && context_.pod_watches != nullptr && pod_watch_ == nullptr) {
+    pod_watch_ = context_.pod_watches->registerForward(
+        spec_, [this](const PodEvent& event) { onPodEvent(event); });
+  }
+  current_ = std::make_unique<Tunnel>(
+      spec_, tunnelContext(), target_cache_,
+      TunnelOptions{.probe_on_phase = !probed_before_, .fresh_listing = fresh_listing},
+      static_cast<TunnelObserver&>(*this));
+  current_id_++;
+  if (needsResolution(spec_)) {
     setState(ForwardState::kStarting, absl::StrCat("looking for a pod of ", spec_.target));
-    start_deadline_timer_->enable(spec_.start_timeout);
-    resolver_ = std::make_unique<TargetResolver>(
-        context_.dispatcher, context_.launcher, context_.pod_watches, spec_, target_cache_,
-        [this, run = run_](absl::StatusOr<Resolution> resolution) {
-          if (run == run_) {
-            onResolved(std::move(resolution));
-          }
-        });
-    resolver_->start();
-    return;
   }
-  if (std::string taken = takenCommandPort(); !taken.empty()) {
-    enterBackoff(taken, budget_.afterFailedStart(spec_.backoff, context_.random()));
-    return;
-  }
-  launch(childArgv(spec_));
+  // May end at once (a program that cannot be spawned), releasing current_.
+  current_->start();
 }
 
-void Forward::onResolved(absl::StatusOr<Resolution> resolution) {
-  releaseLater(std::move(resolver_));
-  if (!resolution.ok()) {
-    start_deadline_timer_->disable();
-    waiting_for_pod_ = noPodRunning(resolution.status());
-    failStart(resolution.status());
-    return;
+bool Forward::holdPorts() {
+  if (holder_ == nullptr) {
+    holder_ = std::make_unique<PortHolder>(
+        context_.dispatcher, *context_.relay,
+        PortHolder::Callbacks{.note = [this](const std::string& text) { note(text); }});
   }
-  pod_ = resolution->pod;
-  note(absl::StrCat(spec_.target, " -> pod ", pod_));
-  const std::string pod_target = absl::StrCat("pod/", pod_);
-  launch(childArgv(spec_, &pod_target, &resolution->ports));
+  if (holder_->bound() && !rebind_) {
+    return true;
+  }
+  rebind_ = false;
+  std::optional<PortHolder::BindFailure> failure = holder_->bind(spec_);
+  if (!failure.has_value()) {
+    return true;
+  }
+  // The listeners already bound keep their connections waiting while this one is retried.
+  const std::string message(failure->status.message());
+  if (absl::IsAlreadyExists(failure->status)) {
+    askPortOwner(failure->address, failure->port, [this](const std::string& in_use) {
+      enterBackoff(in_use, budget_.afterFailedStart(spec_.backoff, context_.random()));
+    });
+  } else if (absl::IsPermissionDenied(failure->status)) {
+    enterFailed(message);
+  } else {
+    enterBackoff(message, budget_.afterFailedStart(spec_.backoff, context_.random()));
+  }
+  return false;
 }
 
-void Forward::launch(const std::vector<std::string>& argv) {
-  auto child = context_.launcher.spawn(
-      process::ProcessSpec{.argv = argv},
-      {.on_line = [this](process::OutputStream stream,
-                         std::string_view line) { onLine(stream, line); },
-       .on_exit = [this](const process::ExitStatus& status) { onExit(status); }});
-  if (!child.ok()) {
-    start_deadline_timer_->disable();
-    failStart(child.status());
+void Forward::checkCommandPortFree(size_t index) {
+  if (index == spec_.ports.size()) {
+    startTunnel(false);
     return;
   }
-  child_ = std::move(*child);
+  // The command's readiness is a connection to its ports, which would reach whoever already
+  // holds them: it is not started while one is taken.
+  const uint16_t port = spec_.ports[index].local;
+  owner_query_ = context_.find_port_owner(
+      spec_.address, port, [this, index, port](const std::string& owner) {
+        if (owner.empty()) {
+          checkCommandPortFree(index + 1);
+          return;
+        }
+        enterBackoff(absl::StrCat("local port ", port, " is already in use by ", owner),
+                     budget_.afterFailedStart(spec_.backoff, context_.random()));
+      });
+}
+
+void Forward::askPortOwner(const std::string& address, uint16_t port,
+                           std::function<void(const std::string& in_use)> done) {
+  const std::string in_use = absl::StrCat("local port ", port, " is already in use");
+  if (!context_.find_port_owner) {
+    done(in_use);
+    return;
+  }
+  owner_query_ = context_.find_port_owner(
+      address, port, [in_use, done = std::move(done)](const std::string& owner) {
+        done(owner.empty() ? in_use : absl::StrCat(in_use, " by ", owner));
+      });
+}
+
+void Forward::retireCurrent() {
+  if (current_ == nullptr) {
+    return;
+  }
+  ready_since_.reset();
+  if (holder_ != nullptr) {
+    holder_->hold();
+  }
+  Tunnel* tunnel = current_.get();
+  retiring_.push_back(std::move(current_));
+  tunnel->stop();  // may report its end from inside, which takes it out of retiring_
+}
+
+void Forward::onTunnelResolved(Tunnel& tunnel, const Resolution& resolution) {
+  if (&tunnel != current_.get()) {
+    return;
+  }
+  pod_ = resolution.pod;
+  if (!pod_check_.has_value()) {
+    return;
+  }
+  PodCheck check = std::move(*pod_check_);
+  pod_check_.reset();
+  if (!podLive(resolution.pods, check.pod)) {
+    // Replaced under our feet (a rollout, a deletion): not a failure, so no backoff, however
+    // short the last run was and however often it happens.
+    const std::string text =
+        absl::StrCat("pod ", check.pod, " is gone: moving to pod ", resolution.pod);
+    note(text);
+    spdlog::info("{}: {}", spec_.name, text);
+    return;
+  }
+  const Milliseconds delay =
+      budget_.afterRun(spec_.backoff, check.ready_for, /*may_retry_at_once=*/true,
+                       context_.random());
+  if (delay.count() == 0) {
+    note(absl::StrCat("pod ", check.pod, " is still there; it was healthy, so retrying at once"));
+    return;
+  }
+  retireCurrent();
+  enterBackoff(check.reason, delay);
+}
+
+void Forward::onTunnelSpawned(Tunnel& tunnel) {
+  if (&tunnel != current_.get()) {
+    return;
+  }
   // A restart is a new child, as a container's restartCount counts containers: looking for a pod
   // that is not there yet starts nothing.
-  if (!first_child_) {
+  if (spawned_before_) {
     restarts_++;
   }
-  first_child_ = false;
-  note(absl::StrCat("started pid ", child_->pid(), ": ", absl::StrJoin(argv, " ")));
+  spawned_before_ = true;
   if (state_ == ForwardState::kStarting) {
     // Resolution already announced STARTING; the pid is news for the log only.
-    spdlog::info("{}: started pid {} on {}", spec_.name, child_->pid(),
+    spdlog::info("{}: started pid {} on {}", spec_.name, tunnel.pid(),
                  pod_.empty() ? spec_.target : "pod/" + pod_);
   }
-  setState(ForwardState::kStarting, absl::StrCat("started pid ", child_->pid()));
-  if (!start_deadline_timer_->enabled()) {
-    start_deadline_timer_->enable(spec_.start_timeout);
+  setState(ForwardState::kStarting, absl::StrCat("started pid ", tunnel.pid()));
+}
+
+void Forward::onTunnelReady(Tunnel& tunnel) {
+  if (&tunnel != current_.get()) {
+    return;
   }
-  if (spec_.isCommand()) {
-    checkCommandPorts();
+  ready_since_ = context_.dispatcher.monotonicTime();
+  if (holder_ != nullptr && spec_.holdsPorts()) {
+    holder_->serve(Upstream{.id = current_id_, .ports = tunnel.upstreamPorts()});
   }
+  setState(ForwardState::kReady, absl::StrCat("forwarding ", formatPorts(spec_.ports)));
+}
+
+void Forward::onTunnelBroken(Tunnel& tunnel, TunnelCause cause, const std::string& reason) {
+  if (&tunnel != current_.get()) {
+    return;
+  }
+  // New connections wait for the next run instead of reaching a kubectl on its way out.
+  if (holder_ != nullptr) {
+    holder_->hold();
+  }
+  recordError(reason);
+  if (cause == TunnelCause::kUnhealthy) {
+    setState(ForwardState::kUnhealthy, reason);
+  }
+}
+
+void Forward::onTunnelEnded(Tunnel& tunnel, const TunnelEnd& end) {
+  if (&tunnel != current_.get()) {
+    for (auto it = retiring_.begin(); it != retiring_.end(); ++it) {
+      if (it->get() == &tunnel) {
+        releaseLater(std::move(*it));
+        retiring_.erase(it);
+        break;
+      }
+    }
+    if (start_when_ports_free_ && retiring_.empty()) {
+      start_when_ports_free_ = false;
+      run();
+    }
+    maybeIdle();
+    return;
+  }
+  TunnelPtr ended = std::move(current_);
+  if (holder_ != nullptr) {
+    holder_->hold();
+  }
+  afterRun(*ended, end);
+  releaseLater(std::move(ended));
+  maybeIdle();
+}
+
+void Forward::afterRun(const Tunnel& tunnel, const TunnelEnd& end) {
+  const std::optional<Milliseconds> ready_for = readyFor();
+  ready_since_.reset();
+  if (shutting_down_ || !want_running_) {
+    return;
+  }
+  if (!end.retry_can_help) {
+    enterFailed(end.reason);
+    return;
+  }
+  if (end.port_in_use) {
+    const Milliseconds delay =
+        budget_.afterRun(spec_.backoff, ready_for, true, context_.random());
+    askPortOwner(spec_.address, end.port,
+                 [this, delay](const std::string& in_use) { enterBackoff(in_use, delay); });
+    return;
+  }
+  if (end.cause == TunnelCause::kNoPod) {
+    waiting_for_pod_ = true;
+    enterBackoff(end.reason, budget_.afterFailedStart(spec_.backoff, context_.random()));
+    return;
+  }
+  const bool lost_its_pod = (end.cause == TunnelCause::kBroken ||
+                             end.cause == TunnelCause::kExited) &&
+                            needsResolution(spec_) && !tunnel.pod().empty();
+  if (lost_its_pod) {
+    // Whether this counts as a failure depends on whether the pod is still there: look again,
+    // past the watch's cache, and decide when the answer comes (onTunnelResolved).
+    recordError(end.reason);
+    pod_check_ = PodCheck{.pod = tunnel.pod(), .ready_for = ready_for, .reason = end.reason};
+    note(absl::StrCat(end.reason, "; checking whether pod ", tunnel.pod(), " is still there"));
+    run(/*fresh_listing=*/true);
+    return;
+  }
+  // A failed probe already took failureThreshold periods to show; an immediate retry is for
+  // forwards moved under their feet, not for an app that stopped answering.
+  const bool may_retry_at_once = end.cause != TunnelCause::kUnhealthy;
+  enterBackoff(end.reason,
+               budget_.afterRun(spec_.backoff, ready_for, may_retry_at_once, context_.random()));
+}
+
+std::optional<Milliseconds> Forward::readyFor() const {
+  if (!ready_since_.has_value()) {
+    return std::nullopt;
+  }
+  return std::chrono::duration_cast<Milliseconds>(context_.dispatcher.monotonicTime() -
+                                                  *ready_since_);
 }
 
 void Forward::onPodEvent(const PodEvent& event) {
-  if (event.leaving() && event.name == pod_ && child_ != nullptr && !terminating_ &&
-      want_running_) {
+  if (event.leaving() && current_ != nullptr && event.name == current_->pod() &&
+      !current_->broken() && want_running_) {
     // Move before a client connection fails on the dying pod; no backoff: this is not a failure.
-    note(absl::StrCat("pod ", event.name, " is terminating: moving to another pod"));
-    spdlog::info("{}: pod {} is terminating: moving to another pod", spec_.name, event.name);
-    terminateChild(AfterExit::kStartNow);
+    const std::string text =
+        absl::StrCat("pod ", event.name, " is terminating: moving to another pod");
+    note(text);
+    spdlog::info("{}: {}", spec_.name, text);
+    pod_check_.reset();
+    retireCurrent();
+    run();
     return;
   }
   if (state_ == ForwardState::kBackoff && waiting_for_pod_ && event.running_and_ready &&
@@ -244,96 +453,39 @@ void Forward::onPodEvent(const PodEvent& event) {
       (!target_cache_.has_value() || selectorMatches(target_cache_->selector, event.labels))) {
     // The wait was the cluster's doing, not a failure of the forward: do not sit out a backoff
     // that grew while no pod ran.
-    note(absl::StrCat("pod ", event.name, " is ready: starting now"));
-    spdlog::info("{}: pod {} is ready: starting now", spec_.name, event.name);
-    retry_timer_->disable();
-    spawnChild();
+    const std::string text = absl::StrCat("pod ", event.name, " is ready: starting now");
+    note(text);
+    spdlog::info("{}: {}", spec_.name, text);
+    run();
   }
 }
 
-void Forward::failStart(const absl::Status& status) {
-  const std::string reason(status.message());
-  if (retryCannotHelp(status)) {
-    enterFailed(reason);
+void Forward::onTunnelOutput(Tunnel& /*tunnel*/, const LogLine& line) {
+  logs_.append(line);
+  observer_.onLogLine(*this, line);
+  spdlog::debug("{}| {}", spec_.name, line.text);
+}
+
+void Forward::onTunnelNote(Tunnel& /*tunnel*/, const std::string& text) { note(text); }
+
+void Forward::onTunnelProbe(Tunnel& tunnel, const ProbeStatus& status, bool changed) {
+  probed_before_ = true;
+  if (&tunnel != current_.get()) {
+    return;
+  }
+  probe_status_ = status;
+  if (!changed) {
+    return;
+  }
+  const std::string text = absl::StrCat("readiness probe ",
+                                        status.result.success ? "passed" : "failed", ": ",
+                                        status.result.message);
+  note(text);
+  observer_.onProbeChanged(*this, text);
+  if (status.result.success) {
+    spdlog::info("{}: {}", spec_.name, text);
   } else {
-    enterBackoff(reason, budget_.afterFailedStart(spec_.backoff, context_.random()));
-  }
-}
-
-void Forward::onStartDeadline() {
-  const std::string reason =
-      absl::StrCat(spec_.isCommand() ? "ports " : "kubectl did not forward ports ",
-                   formatPorts(spec_.ports), " within ", formatDelay(spec_.start_timeout),
-                   spec_.isCommand() ? " did not accept connections" : "",
-                   run_error_.empty() ? "" : absl::StrCat(": ", run_error_));
-  if (child_ != nullptr) {
-    failChild(reason);
-    return;
-  }
-  if (resolver_ != nullptr) {
-    stopTimersAndProbes();
-    enterBackoff(absl::StrCat("no answer from the API server while looking for a pod of ",
-                              spec_.target, " within ", formatDelay(spec_.start_timeout)),
-                 budget_.afterFailedStart(spec_.backoff, context_.random()));
-  }
-}
-
-void Forward::onExit(const process::ExitStatus& status) {
-  // The child is inside its own callback: it is released on the next turn of the loop.
-  releaseLater(std::move(child_));
-  stopTimersAndProbes();
-  terminating_ = false;
-  note(exitReason(status));
-  if (shutting_down_) {
-    observer_.onIdle(*this);
-    return;
-  }
-  switch (after_exit_) {
-    case AfterExit::kStay:
-      return;
-    case AfterExit::kStartNow:
-      spawnChild();
-      return;
-    case AfterExit::kBackoff:
-      break;
-  }
-  if (!status.exec_error.empty()) {
-    enterFailed(absl::StrCat(status.exec_error,
-                             " (an executable file that is not a program, or a script whose #! "
-                             "interpreter is missing)"));
-    return;
-  }
-  std::string reason = !pending_reason_.empty() ? pending_reason_
-                       : !run_error_.empty()    ? run_error_
-                                                : exitReason(status);
-  std::optional<Milliseconds> ready_for;
-  if (ready_since_.has_value()) {
-    ready_for = std::chrono::duration_cast<Milliseconds>(context_.dispatcher.monotonicTime() -
-                                                         *ready_since_);
-  }
-  // A failed probe already took failureThreshold periods to show; an immediate retry is for
-  // forwards moved under their feet, not for an app that stopped answering.
-  const bool may_retry_at_once = state_ != ForwardState::kUnhealthy;
-  enterBackoff(reason,
-               budget_.afterRun(spec_.backoff, ready_for, may_retry_at_once, context_.random()));
-}
-
-void Forward::failChild(const std::string& reason) {
-  if (child_ == nullptr || terminating_) {
-    return;
-  }
-  pending_reason_ = reason;
-  recordError(reason);
-  note(absl::StrCat("killing the child: ", reason));
-  terminateChild(AfterExit::kBackoff);
-}
-
-void Forward::terminateChild(AfterExit after) {
-  after_exit_ = after;
-  if (!terminating_) {
-    terminating_ = true;
-    start_deadline_timer_->disable();
-    child_->terminate(context_.stop_grace);
+    spdlog::warn("{}: {}", spec_.name, text);
   }
 }
 
@@ -348,8 +500,12 @@ void Forward::enterBackoff(const std::string& reason, Milliseconds delay) {
 
 void Forward::enterFailed(const std::string& reason) {
   recordError(reason);
-  setState(ForwardState::kFailed,
-           absl::StrCat(reason, "; fix it, then `pfctl restart ", spec_.name, "` or reload"));
+  const std::string text =
+      absl::StrCat(reason, "; fix it, then `pfctl restart ", spec_.name, "` or reload");
+  if (holder_ != nullptr) {
+    holder_->refuse(absl::StrCat("the forward is FAILED: ", reason));
+  }
+  setState(ForwardState::kFailed, text);
 }
 
 void Forward::setState(ForwardState state, const std::string& reason) {
@@ -360,11 +516,6 @@ void Forward::setState(ForwardState state, const std::string& reason) {
   state_ = state;
   state_since_ = context_.dispatcher.systemTime();
   state_since_monotonic_ = context_.dispatcher.monotonicTime();
-  // UNHEALTHY is the way out of READY when a probe fails: the backoff after it still counts how
-  // long the forward was ready.
-  if (state != ForwardState::kReady && state != ForwardState::kUnhealthy) {
-    ready_since_.reset();
-  }
   const std::string text =
       absl::StrCat(forwardStateName(previous), " -> ", forwardStateName(state), ": ", reason);
   note(text);
@@ -392,52 +543,17 @@ void Forward::note(const std::string& text) {
   observer_.onLogLine(*this, line);
 }
 
-void Forward::stopTimersAndProbes() {
-  // Whatever is released below may still call back before it is destroyed; those calls carry an
-  // older run number and are ignored.
-  run_++;
-  start_deadline_timer_->disable();
-  port_check_timer_->disable();
-  for (auto& check : port_checks_) {
-    releaseLater(std::move(check));
-  }
-  port_checks_.clear();
-  if (probe_session_ != nullptr) {
-    releaseLater(std::move(probe_session_));
-  }
-  if (resolver_ != nullptr) {
-    resolver_->cancel();
-    releaseLater(std::move(resolver_));
-  }
+// A tunnel may be the object whose callback is running right now; destroying it on the next turn
+// of the loop keeps its stack frame valid.
+void Forward::releaseLater(TunnelPtr tunnel) {
+  context_.dispatcher.post([released = std::move(tunnel)] {});
 }
 
-// Whatever is released here may be the object whose callback is running right now; destroying it
-// on the next turn of the loop keeps its stack frame valid.
-void Forward::releaseLater(std::unique_ptr<ProbeSession> session) {
-  context_.dispatcher.post([released = std::move(session)] {});
-}
-
-void Forward::releaseLater(process::ProcessPtr child) {
-  context_.dispatcher.post([released = std::move(child)] {});
-}
-
-void Forward::releaseLater(probe::ProbeHandlePtr handle) {
-  context_.dispatcher.post([released = std::move(handle)] {});
-}
-
-void Forward::releaseLater(std::unique_ptr<TargetResolver> resolver) {
-  context_.dispatcher.post([released = std::move(resolver)] {});
-}
-
-std::string Forward::exitReason(const process::ExitStatus& status) const {
-  const std::string program = spec_.isCommand() ? spec_.command.front() : spec_.kubectl;
-  if (status.term_signal != 0) {
-    return absl::StrCat(program, " was killed by signal ", status.term_signal);
+void Forward::maybeIdle() {
+  if (shutting_down_ && current_ == nullptr && retiring_.empty() && !idle_reported_) {
+    idle_reported_ = true;
+    observer_.onIdle(*this);
   }
-  if (status.exit_code == 0) {
-    return absl::StrCat(program, " exited with code 0 (a forward is not supposed to end)");
-  }
-  return absl::StrCat(program, " exited with code ", status.exit_code);
 }
 
 }  // namespace pfd::core

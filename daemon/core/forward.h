@@ -5,20 +5,22 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
-#include <string_view>
+#include <vector>
 
 #include "daemon/core/forward_spec.h"
 #include "daemon/core/forward_state.h"
 #include "daemon/core/log_buffer.h"
 #include "daemon/core/pod_watch.h"
+#include "daemon/core/port_holder.h"
+#include "daemon/core/port_owner_query.h"
 #include "daemon/core/probe_session.h"
 #include "daemon/core/restart_policy.h"
-#include "daemon/core/target_resolver.h"
+#include "daemon/core/tunnel.h"
 #include "daemon/event/dispatcher.h"
 #include "daemon/probe/prober.h"
 #include "daemon/process/process_launcher.h"
+#include "daemon/relay/relay.h"
 
 namespace pfd::core {
 
@@ -29,15 +31,16 @@ struct ForwardContext {
   probe::Prober& prober;
   // Uniform in [0, 1): backoff jitter and the spread of first probes.
   std::function<double()> random;
-  // "pid 4242 (python3)" (or "another process") for whoever listens on a local port; "" when
-  // nothing does.
-  std::function<std::string(const std::string& address, uint16_t port)> describe_port_owner;
+  // Who listens on a local port pfd (or kubectl) could not bind; null: nobody is named.
+  FindPortOwner find_port_owner;
   // SIGTERM first; SIGKILL if the child is still there after this.
   Milliseconds stop_grace{3000};
   // How often a command forward's ports are tried while it starts.
   Milliseconds port_check_interval{100};
   // Tells workload forwards that their pod is being deleted; null: they learn it from kubectl.
   PodWatchHub* pod_watches = nullptr;
+  // Holds local ports and relays connections; required by forwards that hold their ports.
+  relay::Relay* relay = nullptr;
 };
 
 class Forward;
@@ -51,30 +54,34 @@ class ForwardObserver {
   // The readiness probe flipped between passing and failing, without (yet) a state change;
   // `text` is "readiness probe failed: HTTP 503 from /healthz".
   virtual void onProbeChanged(const Forward& /*forward*/, const std::string& /*text*/) {}
-  // The forward was shut down and its child is gone: it may be destroyed (not from inside this
-  // call).
+  // The forward was shut down and its children are gone: it may be destroyed (not from inside
+  // this call).
   virtual void onIdle(Forward& forward) = 0;
 };
 
-// One entry of the forward list and the child that serves it. A state machine over events (child
-// spawned, line printed, child exited, probe result, timer fired, user request); all of its side
-// effects go through ForwardContext, so tests drive it with a simulated clock and fake children.
-class Forward {
+// One entry of the forward list: its spec, its state and restart policy, its held local ports,
+// and the run (Tunnel) that serves it. A state machine over what its runs report (resolved,
+// spawned, ready, broken, ended), pod events, timers and user requests; every side effect goes
+// through ForwardContext, so tests drive it with a simulated clock, fake children and a fake
+// relay. The forward decides; tunnels and the port holder act.
+class Forward : private TunnelObserver {
  public:
   Forward(ForwardSpec spec, ForwardContext& context, ForwardObserver& observer);
-  ~Forward();
+  ~Forward() override;
   Forward(const Forward&) = delete;
   Forward& operator=(const Forward&) = delete;
 
-  // Starts the child if the spec is enabled; a disabled forward stays STOPPED.
+  // Starts if the spec is enabled; a disabled forward stays STOPPED.
   void activate();
   // User requests. start/restart also clear a FAILED state and the backoff history.
   void start();
   void stop();
   void restart();
-  // Reload with a changed spec: the child is replaced by one running the new spec.
+  // Reload with a changed spec: the run is replaced by one of the new spec; held ports that the
+  // new spec keeps stay bound, with their connections.
   void replaceSpec(ForwardSpec spec);
-  // Stops for good (removal or daemon exit); ForwardObserver::onIdle follows once no child runs.
+  // Stops for good (removal or daemon exit) and releases the ports at once; ForwardObserver::onIdle
+  // follows once no child runs.
   void shutdown();
 
   const ForwardSpec& spec() const { return spec_; }
@@ -91,43 +98,46 @@ class Forward {
   std::optional<event::SystemTime> nextRetry() const;
   const std::optional<ProbeStatus>& probeStatus() const { return probe_status_; }
   const LogBuffer& logs() const { return logs_; }
-  bool idle() const { return child_ == nullptr; }
+  // The traffic through held ports; nullopt when the forward does not hold its ports.
+  std::optional<ConnectionCounters> connections() const;
 
  private:
-  // What to do once the running child has exited.
-  enum class AfterExit { kBackoff, kStartNow, kStay };
+  // TunnelObserver: what the current run and the retiring ones report.
+  void onTunnelResolved(Tunnel& tunnel, const Resolution& resolution) override;
+  void onTunnelSpawned(Tunnel& tunnel) override;
+  void onTunnelReady(Tunnel& tunnel) override;
+  void onTunnelBroken(Tunnel& tunnel, TunnelCause cause, const std::string& reason) override;
+  void onTunnelEnded(Tunnel& tunnel, const TunnelEnd& end) override;
+  void onTunnelOutput(Tunnel& tunnel, const LogLine& line) override;
+  void onTunnelNote(Tunnel& tunnel, const std::string& text) override;
+  void onTunnelProbe(Tunnel& tunnel, const ProbeStatus& status, bool changed) override;
 
-  // Starts a run: resolves the target to a pod when it is a workload or service, then launches.
-  void spawnChild();
-  void onResolved(absl::StatusOr<Resolution> resolution);
-  void launch(const std::vector<std::string>& argv);
-  void onStartDeadline();
-  // A start that could not get a child: FAILED when retrying cannot help, else BACKOFF.
-  void failStart(const absl::Status& status);
+  // Starts a run now: binds the held ports first, waits for the ports of a run still stopping
+  // when kubectl binds them itself, checks a command's ports are free.
+  void run(bool fresh_listing = false);
+  void startTunnel(bool fresh_listing);
+  // Binds the held ports (again, after a failure or a new spec); false when a bind failed, in
+  // which case the forward backs off (or fails) with the reason.
+  bool holdPorts();
+  void checkCommandPortFree(size_t index);
+  // Stops the current run on purpose; its end then changes nothing.
+  void retireCurrent();
+  // The current run ended: what next (BACKOFF, FAILED, a new run at once).
+  void afterRun(const Tunnel& tunnel, const TunnelEnd& end);
   void onPodEvent(const PodEvent& event);
-  void onLine(process::OutputStream stream, std::string_view line);
-  void onExit(const process::ExitStatus& status);
-  void onPortForwarding(uint16_t port);
-  void onAllPortsForwarding();
-  void becomeReady();
-  void checkCommandPorts();
-  // "local port 5432 is already in use by pid 4242 (postgres)" for a command forward, else "".
-  std::string takenCommandPort() const;
-  // The child runs but is broken: kill it and back off with `reason`.
-  void failChild(const std::string& reason);
-  void terminateChild(AfterExit after);
-  // `delay` comes from budget_; 0 is the one immediate retry a healthy run earns.
+  void stopRunning(const std::string& reason);
+  // Asks who holds `port`; `done` gets "local port P is already in use by OWNER".
+  void askPortOwner(const std::string& address, uint16_t port,
+                    std::function<void(const std::string& in_use)> done);
   void enterBackoff(const std::string& reason, Milliseconds delay);
   void enterFailed(const std::string& reason);
   void setState(ForwardState state, const std::string& reason);
   void recordError(const std::string& reason);
   void note(const std::string& text);
-  void stopTimersAndProbes();
-  void releaseLater(std::unique_ptr<ProbeSession> session);
-  void releaseLater(process::ProcessPtr child);
-  void releaseLater(probe::ProbeHandlePtr handle);
-  void releaseLater(std::unique_ptr<TargetResolver> resolver);
-  std::string exitReason(const process::ExitStatus& status) const;
+  void releaseLater(TunnelPtr tunnel);
+  void maybeIdle();
+  TunnelContext tunnelContext() const;
+  std::optional<Milliseconds> readyFor() const;
 
   ForwardSpec spec_;
   ForwardContext& context_;
@@ -138,36 +148,42 @@ class Forward {
   event::MonotonicTime state_since_monotonic_;
   bool want_running_ = false;
   bool shutting_down_ = false;
-  bool terminating_ = false;  // SIGTERM sent; waiting for the exit
-  bool first_child_ = true;
-  bool first_probe_ = true;
+  bool idle_reported_ = false;
 
-  process::ProcessPtr child_;
-  AfterExit after_exit_ = AfterExit::kBackoff;
-  std::string pending_reason_;     // why the running child is being killed
-  bool killed_for_probe_ = false;  // pending_reason_ is a failed probe's (kubectl may say more)
-  std::string run_error_;          // the best error line the running child printed
-  std::set<uint16_t> forwarding_ports_;
+  // The run whose outcome decides the forward's state: starting, serving, or broken and on its
+  // way out. Runs the forward stopped on purpose (a pod move, a restart, a reload) wait in
+  // retiring_ until their child has exited.
+  TunnelPtr current_;
+  uint64_t current_id_ = 0;
+  std::vector<TunnelPtr> retiring_;
+  bool start_when_ports_free_ = false;  // kubectl binds the ports: wait for the old one to go
+  std::unique_ptr<PortHolder> holder_;
+  bool rebind_ = false;  // the spec changed: the held ports follow it at the next run
+
+  // kubectl lost its pod: the failure counts for the backoff only if a fresh look at the pods
+  // finds that pod still live (else it was replaced, which is not a failure).
+  struct PodCheck {
+    std::string pod;
+    std::optional<Milliseconds> ready_for;
+    std::string reason;
+  };
+  std::optional<PodCheck> pod_check_;
+
   std::optional<event::MonotonicTime> ready_since_;
-
   RestartBudget budget_;
   int restarts_ = 0;
+  bool spawned_before_ = false;
+  bool probed_before_ = false;
   std::string pod_;
   std::string last_error_;
   std::optional<event::SystemTime> last_error_time_;
   event::MonotonicTime retry_at_;
-
   event::TimerPtr retry_timer_;
-  event::TimerPtr start_deadline_timer_;
-  event::TimerPtr port_check_timer_;
   PodWatchRegistrationPtr pod_watch_;
   bool waiting_for_pod_ = false;  // BACKOFF only because no pod of the target runs
-  uint64_t run_ = 0;  // bumped whenever probes, port checks and resolution are abandoned
-  std::unique_ptr<TargetResolver> resolver_;
-  std::optional<TargetObject> target_cache_;  // the workload's selector, kept across restarts
-  std::unique_ptr<ProbeSession> probe_session_;
+  std::optional<TargetObject> target_cache_;  // the workload's selector, kept across runs
   std::optional<ProbeStatus> probe_status_;
-  std::vector<probe::ProbeHandlePtr> port_checks_;
+  PortOwnerQueryPtr owner_query_;
 
   LogBuffer logs_;
 };

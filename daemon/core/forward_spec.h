@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pfd::core {
@@ -48,6 +49,9 @@ struct ProbeSpec {
   std::vector<HttpHeader> headers;    // httpGet
   bool insecure_skip_verify = false;  // httpGet over HTTPS with a dev certificate
   std::vector<std::string> command;   // exec
+  // exec: set by pfd, never by the config. With held ports, PFD_UPSTREAM_PORT (and
+  // PFD_UPSTREAM_PORT_<LOCAL> per port) name the port of the kubectl being probed.
+  std::vector<std::pair<std::string, std::string>> environment;
 
   Milliseconds initial_delay{0};
   Milliseconds period{10000};

@@ -50,15 +50,54 @@ ReconcileResult Supervisor::reconcile(const std::vector<ForwardSpec>& desired) {
     retiring_.push_back(std::move(leftover));
   }
   forwards_ = std::move(next);
-  // Removed forwards release their ports before added ones try to bind them. shutdown() may
-  // report idle at once, which erases from retiring_, so iterate over plain pointers.
+  for (Forward* forward : removing) {
+    std::erase(pending_activation_, forward);
+  }
+  // Removed forwards release their ports before added ones try to bind them: held ports at once,
+  // ports a kubectl or command binds once that child has exited (a renamed forward must not find
+  // its own old child on its port). shutdown() may report idle at once, which erases from
+  // retiring_, so iterate over plain pointers.
   for (Forward* forward : removing) {
     forward->shutdown();
   }
   for (Forward* forward : to_activate) {
-    forward->activate();
+    if (portsStillTaken(*forward)) {
+      pending_activation_.push_back(forward);
+    } else {
+      forward->activate();
+    }
   }
   return result;
+}
+
+bool Supervisor::portsStillTaken(const Forward& forward) const {
+  for (const ForwardPtr& retiring : retiring_) {
+    if (retiring->spec().holdsPorts()) {
+      continue;  // released in shutdown()
+    }
+    for (const PortSpec& theirs : retiring->spec().ports) {
+      for (const PortSpec& ours : forward.spec().ports) {
+        if (theirs.local == ours.local) {
+          return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+void Supervisor::activatePending() {
+  std::vector<Forward*> ready;
+  std::erase_if(pending_activation_, [&](Forward* forward) {
+    if (portsStillTaken(*forward)) {
+      return false;
+    }
+    ready.push_back(forward);
+    return true;
+  });
+  for (Forward* forward : ready) {
+    forward->activate();
+  }
 }
 
 absl::StatusOr<std::vector<Forward*>> Supervisor::find(const std::vector<std::string>& names,
@@ -105,6 +144,7 @@ std::vector<Forward*> Supervisor::forwards() const {
 
 void Supervisor::shutdown(std::function<void()> done) {
   shutting_down_ = true;
+  pending_activation_.clear();
   shutdown_done_ = std::move(done);
   for (ForwardPtr& forward : forwards_) {
     retiring_.push_back(std::move(forward));
@@ -157,6 +197,9 @@ void Supervisor::onIdle(Forward& forward) {
   // The forward is inside its own callback: destroy it on the next turn of the loop.
   context_.dispatcher.post([released = std::move(*it)] {});
   retiring_.erase(it);
+  if (!shutting_down_) {
+    activatePending();
+  }
   maybeFinishShutdown();
 }
 

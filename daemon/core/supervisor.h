@@ -58,11 +58,16 @@ class Supervisor : private ForwardObserver {
   void onProbeChanged(const Forward& forward, const std::string& text) override;
   void onIdle(Forward& forward) override;
   void maybeFinishShutdown();
+  // An added forward whose local ports a removed forward's child still binds.
+  bool portsStillTaken(const Forward& forward) const;
+  void activatePending();
 
   ForwardContext& context_;
   std::vector<ForwardPtr> forwards_;  // config order
   // Removed from the config; kept until their children have exited.
   std::vector<ForwardPtr> retiring_;
+  // Added forwards waiting for a retiring one to free their ports.
+  std::vector<Forward*> pending_activation_;
   std::vector<SupervisorListener*> listeners_;
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;

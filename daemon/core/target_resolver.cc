@@ -138,7 +138,7 @@ void TargetResolver::choose(const std::vector<PodInfo>& pods) {
     fail(ports.status());
     return;
   }
-  done_(Resolution{.pod = pod->name, .ports = std::move(*ports)});
+  done_(Resolution{.pod = pod->name, .ports = std::move(*ports), .pods = pods});
 }
 
 void TargetResolver::fail(absl::Status status, bool keep_cache) {

@@ -18,6 +18,7 @@ namespace pfd::core {
 struct Resolution {
   std::string pod;
   std::vector<PortSpec> ports;  // remote ports translated for `kubectl port-forward pod/NAME`
+  std::vector<PodInfo> pods;    // every pod of the target it chose from
 };
 
 // True for targets kubectl would resolve to a pod itself (deployment/, service/, ...), which pfd

@@ -19,7 +19,8 @@ class ExecProbe : public ProbeHandle {
   // Destroying a running Process kills its process group and silences its callbacks.
   ~ExecProbe() override { process_.reset(); }
 
-  void start(process::ProcessLauncher& launcher, const std::vector<std::string>& command) {
+  void start(process::ProcessLauncher& launcher, const std::vector<std::string>& command,
+             const std::vector<std::pair<std::string, std::string>>& environment) {
     if (command.empty()) {
       deliverLater(completion_.result(false, "exec probe has no command; set exec.command"));
       return;
@@ -28,7 +29,7 @@ class ExecProbe : public ProbeHandle {
     callbacks.on_line = [this](process::OutputStream, std::string_view line) { onLine(line); };
     callbacks.on_exit = [this](process::ExitStatus status) { onExit(status); };
     absl::StatusOr<process::ProcessPtr> process =
-        launcher.spawn(process::ProcessSpec{.argv = command, .env = {}}, std::move(callbacks));
+        launcher.spawn(process::ProcessSpec{.argv = command, .env = environment}, std::move(callbacks));
     if (!process.ok()) {
       deliverLater(completion_.result(false, std::string(process.status().message())));
       return;
@@ -93,7 +94,7 @@ ExecProber::ExecProber(uv_loop_t* loop, process::ProcessLauncher& launcher)
 ProbeHandlePtr ExecProber::run(const core::ProbeSpec& spec, const std::string& /*address*/,
                                std::function<void(ProbeResult)> done) {
   auto probe = std::make_unique<ExecProbe>(loop_, spec, std::move(done));
-  probe->start(launcher_, spec.command);
+  probe->start(launcher_, spec.command, spec.environment);
   return probe;
 }
 

@@ -90,6 +90,20 @@ void toProto(const core::Forward& forward, event::MonotonicTime now, v1::Forward
   }
   out->set_enabled(spec.enabled);
   out->set_address(spec.address);
+  out->set_hold_port(spec.holdsPorts());
+  if (auto counters = forward.connections(); counters.has_value()) {
+    v1::ConnectionCounters* connections = out->mutable_connections();
+    connections->set_active(counters->active);
+    connections->set_accepted(counters->accepted);
+    connections->set_held(counters->held);
+    connections->set_dropped(counters->dropped);
+    connections->set_failed(counters->failed);
+    connections->set_replayed(counters->replayed);
+    connections->set_bytes_in(counters->bytes_in);
+    connections->set_bytes_out(counters->bytes_out);
+    toDuration(counters->hold_p50, connections->mutable_hold_p50());
+    toDuration(counters->hold_p99, connections->mutable_hold_p99());
+  }
   if (spec.readiness.has_value()) {
     v1::ProbeStatus* probe = out->mutable_readiness();
     probe->set_kind(probeKindName(spec.readiness->kind));

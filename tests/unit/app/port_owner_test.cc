@@ -14,16 +14,19 @@
 namespace pfd::app {
 namespace {
 
-// A listening TCP socket on 127.0.0.1 and a free port chosen by the kernel.
+// A TCP socket on 127.0.0.1, on a port chosen by the kernel, listening unless told not to (a
+// bound socket that does not listen holds its port without being anyone's listener).
 class Listener {
  public:
-  Listener() {
+  explicit Listener(bool listening = true) {
     fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-    EXPECT_EQ(listen(fd_, 1), 0);
+    if (listening) {
+      EXPECT_EQ(listen(fd_, 1), 0);
+    }
     socklen_t length = sizeof(address);
     getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
     port_ = ntohs(address.sin_port);
@@ -46,19 +49,48 @@ std::string ownCommandName() {
   return name;
 }
 
+std::string ourselves() { return absl::StrCat("pid ", getpid(), " (", ownCommandName(), ")"); }
+
 TEST(PortOwnerTest, NamesTheProcessListeningOnThePort) {
   Listener listener;
-  EXPECT_EQ(describeLocalPortOwner(listener.port()),
-            absl::StrCat("pid ", getpid(), " (", ownCommandName(), ")"));
+  EXPECT_EQ(describeLocalPortOwner("127.0.0.1", listener.port()), ourselves());
+}
+
+TEST(PortOwnerTest, OnlyAListenerThatCollidesWithTheAddressCounts) {
+  Listener listener;
+  EXPECT_EQ(describeLocalPortOwner("localhost", listener.port()), ourselves());
+  EXPECT_EQ(describeLocalPortOwner("0.0.0.0", listener.port()), ourselves())
+      << "a wildcard bind collides with every address";
+  EXPECT_EQ(describeLocalPortOwner("::", listener.port()), ourselves());
+  EXPECT_EQ(describeLocalPortOwner("127.0.0.2", listener.port()), "")
+      << "127.0.0.2:PORT can be bound beside 127.0.0.1:PORT";
+  EXPECT_EQ(describeLocalPortOwner("::1", listener.port()), "");
 }
 
 TEST(PortOwnerTest, NothingListeningIsEmpty) {
-  uint16_t port = 0;
-  {
-    Listener closed_again;
-    port = closed_again.port();
-  }
-  EXPECT_EQ(describeLocalPortOwner(port), "");
+  Listener bound_only(/*listening=*/false);
+  EXPECT_EQ(describeLocalPortOwner("127.0.0.1", bound_only.port()), "");
+}
+
+TEST(PortOwnerTest, TheFinderAnswersOnTheLoopFromTheThreadPool) {
+  Listener listener;
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  core::FindPortOwner find = portOwnerFinder(&loop);
+  std::string answer = "(none)";
+  core::PortOwnerQueryPtr query =
+      find("127.0.0.1", listener.port(), [&](std::string owner) { answer = std::move(owner); });
+  EXPECT_EQ(answer, "(none)") << "not from inside the call";
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(answer, ourselves());
+
+  std::string cancelled_answer = "(none)";
+  query = find("127.0.0.1", listener.port(),
+               [&](std::string owner) { cancelled_answer = std::move(owner); });
+  query.reset();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(cancelled_answer, "(none)") << "a cancelled question gets no answer";
+  EXPECT_EQ(uv_loop_close(&loop), 0);
 }
 
 }  // namespace

@@ -22,7 +22,31 @@ TEST(ForwardColumnsTest, TableHeaderIsKubectlLike) {
 TEST(ForwardColumnsTest, WideHeaderAddsDetailsBeforeTheLastError) {
   EXPECT_THAT(forwardHeader(TableView::kWide),
               ElementsAre("NAME", "TARGET", "PORTS", "STATE", "POD", "RESTARTS", "AGE", "NAMESPACE",
-                          "CONTEXT", "PID", "NEXT RETRY", "PROBE", "LAST ERROR"));
+                          "CONTEXT", "PID", "NEXT RETRY", "PROBE", "CONNECTIONS", "TRAFFIC",
+                          "LAST ERROR"));
+}
+
+TEST(ForwardColumnsTest, ConnectionsAndTrafficOfHeldPorts) {
+  pfd::v1::Forward forward = fixtures::readyWebForward();
+  EXPECT_EQ(connectionsText(forward), "<none>") << "pfd does not hold its ports";
+  EXPECT_EQ(trafficText(forward), "<none>");
+  pfd::v1::ConnectionCounters* c = forward.mutable_connections();
+  c->set_active(2);
+  c->set_accepted(40);
+  EXPECT_EQ(connectionsText(forward), "2 open, 40 total");
+  c->set_held(1);
+  c->set_dropped(3);
+  c->set_failed(1);
+  c->mutable_hold_p50()->set_nanos(80000000);
+  c->mutable_hold_p99()->set_seconds(1);
+  c->mutable_hold_p99()->set_nanos(200000000);
+  EXPECT_EQ(connectionsText(forward),
+            "2 open, 1 waiting, 40 total, 3 dropped, 1 failed, waited p50 80ms p99 1.2s");
+  c->set_bytes_in(512);
+  c->set_bytes_out(15300000);
+  EXPECT_EQ(trafficText(forward), "512 B in, 15 MB out");
+  c->set_bytes_in(1530);
+  EXPECT_EQ(trafficText(forward), "1.5 kB in, 15 MB out");
 }
 
 TEST(ForwardColumnsTest, WatchHeaderAddsTheReason) {
@@ -41,13 +65,15 @@ TEST(ForwardColumnsTest, TableRowShowsEveryColumn) {
 
 TEST(ForwardColumnsTest, WideRowShowsNamespaceContextPidRetryAndProbe) {
   const Row row = forwardRow(fixtures::backoffDbForward(kNow), TableView::kWide, kNow);
-  ASSERT_EQ(row.size(), 13u);
+  ASSERT_EQ(row.size(), 15u);
   EXPECT_EQ(row[7].text, "<none>");  // no namespace for a command forward
   EXPECT_EQ(row[8].text, "<none>");
   EXPECT_EQ(row[9].text, "<none>");  // no child while in BACKOFF
   EXPECT_EQ(row[10].text, "in 3s");
   EXPECT_EQ(row[11].text, "HTTP 503 12ms 50s ago");
-  EXPECT_EQ(row[12].text, "exited with code 1: unable to forward port because pod is not running");
+  EXPECT_EQ(row[12].text, "<none>");  // a command forward binds its own ports: no connections
+  EXPECT_EQ(row[13].text, "<none>");
+  EXPECT_EQ(row[14].text, "exited with code 1: unable to forward port because pod is not running");
 }
 
 TEST(ForwardColumnsTest, EventRowCarriesTheReason) {

@@ -17,7 +17,8 @@ TEST(ChildCommandTest, KubectlArgvCarriesTargetPortsAndEveryOption) {
                    .context = "kind-dev",
                    .namespace_name = "shop",
                    .address = "127.0.0.1",
-                   .request_timeout = std::chrono::milliseconds(10000)};
+                   .request_timeout = std::chrono::milliseconds(10000),
+                   .hold_port = false};
   EXPECT_THAT(childArgv(spec),
               ElementsAre("/opt/kubectl", "port-forward", "deployment/web", "8080:8000", "9090",
                           "--address", "127.0.0.1", "--namespace", "shop", "--context", "kind-dev",
@@ -27,9 +28,21 @@ TEST(ChildCommandTest, KubectlArgvCarriesTargetPortsAndEveryOption) {
 TEST(ChildCommandTest, EmptyContextAndKubeconfigAreLeftToKubectl) {
   ForwardSpec spec{.name = "db", .target = "pod/db-0", .ports = {{5432, "5432"}}};
   spec.request_timeout = std::chrono::milliseconds(1500);
+  spec.hold_port = false;
   EXPECT_THAT(childArgv(spec),
               ElementsAre("kubectl", "port-forward", "pod/db-0", "5432", "--address", "127.0.0.1",
                           "--namespace", "default", "--request-timeout=1500ms"));
+}
+
+TEST(ChildCommandTest, WithHeldPortsKubectlTakesAnEphemeralLoopbackPortPerRemotePort) {
+  ForwardSpec spec{.name = "web",
+                   .target = "pod/web-1",
+                   .ports = {{8080, "8000"}, {9090, ""}, {3000, "http"}},
+                   .address = "0.0.0.0"};
+  EXPECT_THAT(childArgv(spec),
+              ElementsAre("kubectl", "port-forward", "pod/web-1", "0:8000", "0:9090", "0:http",
+                          "--address", "127.0.0.1", "--namespace", "default",
+                          "--request-timeout=10s"));
 }
 
 TEST(ChildCommandTest, CommandForwardsRunTheirCommandVerbatim) {

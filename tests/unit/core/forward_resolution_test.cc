@@ -59,7 +59,7 @@ TEST_F(ForwardResolutionTest, ForwardsToTheChosenPod) {
   ASSERT_EQ(launcher_.spawnCount(), 3u);
   const auto& forward_argv = launcher_.last()->spec.argv;
   EXPECT_THAT(std::vector<std::string>(forward_argv.begin(), forward_argv.begin() + 4),
-              ElementsAre("kubectl", "port-forward", "pod/web-new", "8080:8000"));
+              ElementsAre("kubectl", "port-forward", "pod/web-new", "0:8000"));
   EXPECT_EQ(forward->pod(), "web-new");
   printForwarding(*launcher_.last(), forward->spec());
   EXPECT_EQ(forward->state(), ForwardState::kReady);
@@ -84,7 +84,7 @@ TEST_F(ForwardResolutionTest, ServiceTargetPortsAreTranslated) {
   forward->activate();
   answer("Service\napp=web,\n\n80/http/http;\n");
   answer(kPods);
-  EXPECT_EQ(launcher_.last()->spec.argv[3], "8080:8000");
+  EXPECT_EQ(launcher_.last()->spec.argv[3], "0:8000") << "kubectl's ephemeral port, to 8000";
 }
 
 TEST_F(ForwardResolutionTest, MissingTargetBacksOffWithKubectlsReason) {
@@ -195,6 +195,9 @@ TEST_F(ForwardResolutionTest, WaitingForAPodIsNotARestartOnlyANewKubectlIs) {
 
   launcher_.last()->exit(1);
   dispatcher_.runPosted();
+  answer(kPods);  // a fresh look: web-new is still there, so this was a failure
+  ASSERT_EQ(forward->state(), ForwardState::kBackoff);
+  EXPECT_EQ(forward->restarts(), 0) << "looking at the pods starts no kubectl port-forward";
   dispatcher_.advance(milliseconds(2000));
   answer(kPods);
   EXPECT_EQ(forward->restarts(), 1);

@@ -258,9 +258,11 @@ TEST_F(ForwardTest, StopDuringBackoffCancelsTheRetry) {
   EXPECT_EQ(forward->state(), ForwardState::kStopped);
 }
 
-TEST_F(ForwardTest, StartWhileTheOldChildIsStillStoppingWaitsForItsExit) {
+TEST_F(ForwardTest, StartWhileTheOldChildIsStillStoppingWaitsForItsExitWhenKubectlBindsThePorts) {
   launcher_.setExitOnTerminate(false);
-  auto forward = makeForward(kubectlSpec());
+  ForwardSpec spec = kubectlSpec();
+  spec.hold_port = false;
+  auto forward = makeForward(spec);
   forward->activate();
   forward->stop();
   forward->start();
@@ -268,6 +270,19 @@ TEST_F(ForwardTest, StartWhileTheOldChildIsStillStoppingWaitsForItsExit) {
   launcher_.last()->exit(0, SIGTERM);
   EXPECT_EQ(launcher_.spawnCount(), 2u);
   EXPECT_EQ(forward->state(), ForwardState::kStarting);
+}
+
+TEST_F(ForwardTest, StartWhileTheOldChildIsStillStoppingDoesNotWaitWhenPfdHoldsThePorts) {
+  launcher_.setExitOnTerminate(false);
+  auto forward = makeForward(kubectlSpec());
+  forward->activate();
+  printForwarding(*launcher_.last(), forward->spec());
+  forward->restart();
+  EXPECT_EQ(launcher_.spawnCount(), 2u) << "the old kubectl holds only its own ephemeral port";
+  EXPECT_TRUE(launcher_.children()[0]->alive);
+  EXPECT_EQ(launcher_.children()[0]->terminate_calls, 1);
+  EXPECT_EQ(forward->state(), ForwardState::kStarting);
+  EXPECT_EQ(forward->pid(), launcher_.last()->pid);
 }
 
 TEST_F(ForwardTest, RestartReplacesTheChildWithoutBackoff) {
@@ -300,9 +315,11 @@ TEST_F(ForwardTest, RestartDuringBackoffStartsNowAndForgetsFailures) {
   EXPECT_EQ(dispatcher_.nextTimerIn(), 500);
 }
 
-TEST_F(ForwardTest, PortInUseNamesTheHolder) {
+TEST_F(ForwardTest, PortInUseNamesTheHolderWhenKubectlBindsThePorts) {
   port_owners_[8080] = "pid 4242 (python3)";
-  auto forward = makeForward(kubectlSpec());
+  ForwardSpec spec = kubectlSpec();
+  spec.hold_port = false;
+  auto forward = makeForward(spec);
   forward->activate();
   launcher_.last()->printError(
       "Unable to listen on port 8080: Listeners failed to create with the following errors: "

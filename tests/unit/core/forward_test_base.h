@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "tests/fakes/fake_prober.h"
 #include "tests/fakes/fake_process_launcher.h"
+#include "tests/fakes/fake_relay.h"
 #include "tests/fakes/simulated_dispatcher.h"
 
 namespace pfd::core {
@@ -58,10 +59,19 @@ class ForwardTestBase : public ::testing::Test {
     return std::make_unique<Forward>(std::move(spec), context_, observer_);
   }
 
-  // The running child prints kubectl's ready line for every port of `spec`.
-  static void printForwarding(testing::FakeChild& child, const ForwardSpec& spec) {
-    for (const PortSpec& port : spec.ports) {
-      child.print("Forwarding from 127.0.0.1:" + std::to_string(port.local) + " -> " +
+  // Where the fake kubectl of a forward with held ports listens: spec.ports[i] is
+  // kFirstUpstreamPort + i.
+  static constexpr uint16_t kFirstUpstreamPort = 40001;
+
+  // The running child prints kubectl's ready line for every port of `spec`: the local port, or
+  // with held ports the ephemeral one it took.
+  static void printForwarding(testing::FakeChild& child, const ForwardSpec& spec,
+                              uint16_t first_upstream = kFirstUpstreamPort) {
+    for (size_t i = 0; i < spec.ports.size(); ++i) {
+      const PortSpec& port = spec.ports[i];
+      const uint16_t listening =
+          spec.holdsPorts() ? static_cast<uint16_t>(first_upstream + i) : port.local;
+      child.print("Forwarding from 127.0.0.1:" + std::to_string(listening) + " -> " +
                   (port.remote.empty() ? std::to_string(port.local) : port.remote));
     }
   }
@@ -71,13 +81,18 @@ class ForwardTestBase : public ::testing::Test {
   testing::FakeProber prober_;
   double random_ = 0.0;
   std::map<uint16_t, std::string> port_owners_;  // who listens on a local port; none by default
+  testing::FakeRelay relay_;
   ForwardContext context_{
       .dispatcher = dispatcher_,
       .launcher = launcher_,
       .prober = prober_,
       .random = [this] { return random_; },
-      .describe_port_owner = [this](const std::string&,
-                                    uint16_t port) { return port_owners_[port]; }};
+      .find_port_owner =
+          [this](const std::string&, uint16_t port, std::function<void(std::string)> done) {
+            done(port_owners_[port]);
+            return PortOwnerQueryPtr();
+          },
+      .relay = &relay_};
   RecordingObserver observer_;
 };
 

@@ -121,6 +121,31 @@ TEST_F(SupervisorTest, ShutdownFinishesOnceEveryChildExited) {
   EXPECT_TRUE(supervisor_.forwards().empty());
 }
 
+TEST_F(SupervisorTest, ARenamedForwardTakesOverItsHeldPortAtOnce) {
+  launcher_.setExitOnTerminate(false);
+  supervisor_.reconcile({spec("web", 8080)});
+  supervisor_.reconcile({spec("frontend", 8080)});
+  EXPECT_TRUE(relay_.listening("127.0.0.1", 8080));
+  ASSERT_EQ(launcher_.spawnCount(), 2u) << "no wait for the old kubectl: it is not on 8080";
+  EXPECT_TRUE(launcher_.children()[0]->alive);
+  EXPECT_EQ(supervisor_.forwards()[0]->state(), ForwardState::kStarting);
+  EXPECT_TRUE(supervisor_.forwards()[0]->lastError().empty());
+}
+
+TEST_F(SupervisorTest, ARenamedForwardWhoseKubectlBindsThePortWaitsForTheOldChild) {
+  launcher_.setExitOnTerminate(false);
+  ForwardSpec old_spec = spec("web", 8080);
+  old_spec.hold_port = false;
+  ForwardSpec new_spec = spec("frontend", 8080);
+  new_spec.hold_port = false;
+  supervisor_.reconcile({old_spec});
+  supervisor_.reconcile({new_spec});
+  EXPECT_EQ(launcher_.spawnCount(), 1u) << "the old kubectl still binds 8080";
+  launcher_.children()[0]->exit(0, 15);
+  ASSERT_EQ(launcher_.spawnCount(), 2u);
+  EXPECT_EQ(supervisor_.forwards()[0]->state(), ForwardState::kStarting);
+}
+
 TEST_F(SupervisorTest, ShutdownWithNothingRunningFinishesAtOnce) {
   bool done = false;
   supervisor_.shutdown([&] { done = true; });

@@ -1,0 +1,258 @@
+#include "daemon/core/port_holder.h"
+
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
+#include "daemon/core/child_command.h"
+
+namespace pfd::core {
+namespace {
+
+std::string formatDelay(Milliseconds delay) {
+  return absl::FormatDuration(absl::Milliseconds(delay.count()));
+}
+
+std::string connections(uint64_t count) {
+  return count == 1 ? "1 connection" : absl::StrCat(count, " connections");
+}
+
+}  // namespace
+
+std::vector<std::string> listenAddresses(const std::string& address) {
+  std::vector<std::string> addresses;
+  for (absl::string_view part : absl::StrSplit(address, ',', absl::SkipWhitespace())) {
+    part = absl::StripAsciiWhitespace(part);
+    if (part == "localhost") {
+      addresses.emplace_back("127.0.0.1");
+      addresses.emplace_back("::1");
+    } else {
+      addresses.emplace_back(part);
+    }
+  }
+  return addresses;
+}
+
+PortHolder::PortHolder(event::Dispatcher& dispatcher, relay::Relay& relay, Callbacks callbacks)
+    : dispatcher_(dispatcher),
+      relay_(relay),
+      callbacks_(std::move(callbacks)),
+      hold_timer_(dispatcher.createTimer([this] { dropExpired(); })) {}
+
+PortHolder::~PortHolder() = default;
+
+std::optional<PortHolder::BindFailure> PortHolder::bind(const ForwardSpec& spec) {
+  hold_timeout_ = spec.hold_timeout;
+  replay_buffer_ = spec.replay_buffer;
+  local_ports_.clear();
+  std::set<std::pair<std::string, uint16_t>> wanted;
+  for (const PortSpec& port : spec.ports) {
+    local_ports_.push_back(port.local);
+    for (const std::string& address : listenAddresses(spec.address)) {
+      wanted.emplace(address, port.local);
+    }
+  }
+  std::erase_if(listeners_, [&](const auto& entry) { return !wanted.contains(entry.first); });
+  complete_ = false;
+  // "localhost" is bound like kubectl binds it: one of its two addresses is enough (a machine
+  // without IPv6 has no ::1).
+  const bool localhost = absl::StrContains(spec.address, "localhost");
+  std::optional<BindFailure> failure;
+  for (const auto& [address, port] : wanted) {
+    if (listeners_.contains({address, port})) {
+      continue;
+    }
+    size_t port_index = 0;
+    while (local_ports_[port_index] != port) {
+      port_index++;
+    }
+    auto listener = relay_.listen(address, port, [this, port_index](relay::ConnectionPtr c) {
+      onAccept(port_index, std::move(c));
+    });
+    if (listener.ok()) {
+      listeners_.emplace(std::make_pair(address, port), std::move(*listener));
+      continue;
+    }
+    if (localhost && address == "::1" && absl::IsUnavailable(listener.status())) {
+      continue;
+    }
+    if (!failure.has_value()) {
+      failure = BindFailure{.address = address, .port = port, .status = listener.status()};
+    }
+  }
+  complete_ = !failure.has_value();
+  return failure;
+}
+
+void PortHolder::release() {
+  listeners_.clear();
+  complete_ = false;
+  totals_.dropped += held_.size();
+  for (Waiting& waiting : held_) {
+    releaseLater(std::move(waiting.connection));
+  }
+  held_.clear();
+  hold_timer_->disable();
+  for (auto& [key, relayed] : active_) {
+    totals_.bytes_in += relayed.connection->bytesIn();
+    totals_.bytes_out += relayed.connection->bytesOut();
+    releaseLater(std::move(relayed.connection));
+  }
+  active_.clear();
+  mode_ = Mode::kHold;
+}
+
+void PortHolder::serve(Upstream upstream) {
+  mode_ = Mode::kServe;
+  upstream_ = std::move(upstream);
+  hold_timer_->disable();
+  // Oldest first, as they came.
+  std::list<Waiting> waiting = std::move(held_);
+  held_.clear();
+  const event::MonotonicTime now = dispatcher_.monotonicTime();
+  for (Waiting& entry : waiting) {
+    hold_times_.record(std::chrono::duration_cast<Milliseconds>(now - entry.since));
+    relay(std::move(entry.connection), entry.port_index);
+  }
+}
+
+void PortHolder::hold() {
+  if (mode_ == Mode::kHold) {
+    return;
+  }
+  mode_ = Mode::kHold;
+  upstream_ = Upstream{};
+}
+
+void PortHolder::refuse(const std::string& reason) {
+  mode_ = Mode::kRefuse;
+  refuse_reason_ = reason;
+  upstream_ = Upstream{};
+  hold_timer_->disable();
+  if (held_.empty()) {
+    return;
+  }
+  callbacks_.note(absl::StrCat(connections(held_.size()), " waiting for a kubectl closed: ",
+                               reason));
+  totals_.dropped += held_.size();
+  for (Waiting& waiting : held_) {
+    releaseLater(std::move(waiting.connection));
+  }
+  held_.clear();
+}
+
+void PortHolder::onAccept(size_t port_index, relay::ConnectionPtr connection) {
+  totals_.accepted++;
+  switch (mode_) {
+    case Mode::kServe:
+      relay(std::move(connection), port_index);
+      return;
+    case Mode::kRefuse:
+      totals_.dropped++;
+      callbacks_.note(absl::StrCat("connection from ", connection->peer(), " closed: ",
+                                   refuse_reason_));
+      releaseLater(std::move(connection));
+      return;
+    case Mode::kHold:
+      break;
+  }
+  if (hold_timeout_.count() == 0) {
+    totals_.dropped++;
+    callbacks_.note(absl::StrCat("connection from ", connection->peer(),
+                                 " closed: no kubectl serves and holdTimeout is 0s"));
+    releaseLater(std::move(connection));
+    return;
+  }
+  held_.push_back(Waiting{.connection = std::move(connection),
+                          .port_index = port_index,
+                          .since = dispatcher_.monotonicTime()});
+  if (!hold_timer_->enabled()) {
+    armHoldTimer();
+  }
+  if (callbacks_.on_waiting) {
+    callbacks_.on_waiting();
+  }
+}
+
+void PortHolder::relay(relay::ConnectionPtr connection, size_t port_index) {
+  const uint64_t key = next_key_++;
+  relay::Connection& raw = *connection;
+  active_.emplace(key, Relayed{.connection = std::move(connection),
+                               .port_index = port_index,
+                               .upstream_id = upstream_.id});
+  raw.relayTo(kUpstreamAddress, upstream_.ports.at(port_index),
+              relay::RelayOptions{.replay_buffer = 0},
+              [this, key](const relay::RelayEnd& end) { onRelayEnd(key, end); });
+}
+
+void PortHolder::onRelayEnd(uint64_t key, const relay::RelayEnd& end) {
+  auto it = active_.find(key);
+  if (it == active_.end()) {
+    return;
+  }
+  totals_.bytes_in += end.bytes_in;
+  totals_.bytes_out += end.bytes_out;
+  if (end.kind != relay::RelayEnd::Kind::kClosed) {
+    totals_.failed++;
+  }
+  // The connection is inside its own callback.
+  releaseLater(std::move(it->second.connection));
+  active_.erase(it);
+}
+
+void PortHolder::dropExpired() {
+  const event::MonotonicTime now = dispatcher_.monotonicTime();
+  uint64_t dropped = 0;
+  while (!held_.empty() && now - held_.front().since >= hold_timeout_) {
+    releaseLater(std::move(held_.front().connection));
+    held_.pop_front();
+    dropped++;
+  }
+  if (dropped > 0) {
+    totals_.dropped += dropped;
+    callbacks_.note(absl::StrCat(connections(dropped), " waited ", formatDelay(hold_timeout_),
+                                 " (holdTimeout) and no kubectl served: closed"));
+  }
+  armHoldTimer();
+}
+
+void PortHolder::armHoldTimer() {
+  if (held_.empty()) {
+    hold_timer_->disable();
+    return;
+  }
+  const auto due = held_.front().since + hold_timeout_;
+  hold_timer_->enable(std::max(
+      Milliseconds(0),
+      std::chrono::ceil<Milliseconds>(due - dispatcher_.monotonicTime())));
+}
+
+void PortHolder::releaseLater(relay::ConnectionPtr connection) {
+  dispatcher_.post([released = std::move(connection)] {});
+}
+
+ConnectionCounters PortHolder::counters() const {
+  ConnectionCounters counters = totals_;
+  counters.active = active_.size();
+  counters.held = held_.size();
+  for (const auto& [key, relayed] : active_) {
+    counters.bytes_in += relayed.connection->bytesIn();
+    counters.bytes_out += relayed.connection->bytesOut();
+  }
+  counters.hold_p50 = hold_times_.quantile(0.5);
+  counters.hold_p99 = hold_times_.quantile(0.99);
+  return counters;
+}
+
+size_t PortHolder::connectionsOn(uint64_t upstream_id) const {
+  size_t count = 0;
+  for (const auto& [key, relayed] : active_) {
+    count += relayed.upstream_id == upstream_id ? 1 : 0;
+  }
+  return count;
+}
+
+}  // namespace pfd::core
