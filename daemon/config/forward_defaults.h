@@ -10,7 +10,7 @@
 namespace pfd::config {
 
 // What `defaults:` contributes to every forward: the fields of `base` (kubectl, kubeconfig,
-// context, namespace, address, backoff, timeouts) and an optional readiness probe.
+// context, namespace, address, backoff, timeouts, held ports) and an optional readiness probe.
 struct ForwardDefaults {
   core::ForwardSpec base;
   std::optional<ParsedProbe> readiness;
@@ -19,8 +19,9 @@ struct ForwardDefaults {
 // Reads the `defaults:` mapping over ForwardSpec's own defaults.
 absl::StatusOr<ForwardDefaults> parseDefaults(const MappingReader& defaults);
 
-// Reads the fields a forward shares with `defaults:` (all but readiness) from `reader` over
-// `spec`. Used for the defaults mapping and for each forward.
+// Reads the fields a forward shares with `defaults:` (all but readiness and the held-port ones of
+// held_ports_parser.h) from `reader` over `spec`. Used for the defaults mapping and for each
+// forward.
 absl::Status readSharedFields(const MappingReader& reader, core::ForwardSpec& spec);
 
 }  // namespace pfd::config

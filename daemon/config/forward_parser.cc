@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "daemon/config/dns_names.h"
+#include "daemon/config/held_ports_parser.h"
 #include "daemon/config/port_syntax.h"
 #include "daemon/config/scalar_values.h"
 #include "daemon/config/status_macros.h"
@@ -159,19 +160,21 @@ absl::StatusOr<ParsedForward> parseForward(const MappingReader& forward,
   PFD_RETURN_IF_ERROR(readKind(forward, parsed));
   core::ForwardSpec& spec = parsed.spec;
   if (spec.isCommand()) {
-    // kubectl-only settings from `defaults:` do not apply, and keeping them at ForwardSpec's
-    // defaults means editing them cannot make a reload restart a command forward.
+    // kubectl-only and held-port settings from `defaults:` do not apply, and keeping them at
+    // ForwardSpec's defaults means editing them cannot make a reload restart a command forward.
     core::ForwardSpec base;
     base.address = defaults.base.address;
     base.backoff = defaults.base.backoff;
     base.start_timeout = defaults.base.start_timeout;
     PFD_RETURN_IF_ERROR(readSharedFields(forward, base));
+    PFD_RETURN_IF_ERROR(checkCommandHoldsNoPorts(forward));
     base.name = std::move(spec.name);
     base.command = std::move(spec.command);
     spec = std::move(base);
   } else {
     core::ForwardSpec base = defaults.base;
     PFD_RETURN_IF_ERROR(readSharedFields(forward, base));
+    PFD_RETURN_IF_ERROR(readHeldPorts(forward, base));
     base.name = std::move(spec.name);
     base.target = std::move(spec.target);
     spec = std::move(base);

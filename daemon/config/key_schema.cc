@@ -47,7 +47,7 @@ constexpr std::array<KeySpec, 5> kBackoffKeys{{
 }};
 constexpr MappingShape kBackoffShape{"a backoff mapping", kBackoffKeys};
 
-constexpr std::array<KeySpec, 9> kDefaultsKeys{{
+constexpr std::array<KeySpec, 15> kDefaultsKeys{{
     {"kubectl"},
     {"kubeconfig"},
     {"context"},
@@ -57,10 +57,16 @@ constexpr std::array<KeySpec, 9> kDefaultsKeys{{
     {"startTimeout"},
     {"requestTimeout"},
     {"readiness", &kProbeShape},
+    {"holdPort"},
+    {"holdTimeout"},
+    {"drainTimeout"},
+    {"replayBuffer"},
+    {"start"},
+    {"idleTimeout"},
 }};
 constexpr MappingShape kDefaultsShape{"the defaults mapping", kDefaultsKeys};
 
-constexpr std::array<KeySpec, 14> kForwardKeys{{
+constexpr std::array<KeySpec, 20> kForwardKeys{{
     {"name"},
     {"target"},
     {"command"},
@@ -75,6 +81,12 @@ constexpr std::array<KeySpec, 14> kForwardKeys{{
     {"startTimeout"},
     {"requestTimeout"},
     {"readiness", &kProbeShape},
+    {"holdPort"},
+    {"holdTimeout"},
+    {"drainTimeout"},
+    {"replayBuffer"},
+    {"start"},
+    {"idleTimeout"},
 }};
 constexpr MappingShape kForwardShape{"a forward", kForwardKeys};
 

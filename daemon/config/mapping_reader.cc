@@ -20,6 +20,15 @@ std::vector<absl::string_view> keyNames(const MappingShape& shape) {
   return names;
 }
 
+// "a or b", "a, b or c".
+std::string alternatives(std::span<const absl::string_view> choices) {
+  if (choices.size() < 2) {
+    return absl::StrJoin(choices, "");
+  }
+  return absl::StrCat(absl::StrJoin(choices.first(choices.size() - 1), ", "), " or ",
+                      choices.back());
+}
+
 }  // namespace
 
 absl::StatusOr<MappingReader> MappingReader::open(const YAML::Node& node, const MappingShape& shape,
@@ -238,6 +247,53 @@ absl::Status MappingReader::readPositiveDuration(absl::string_view key,
   }
   out = duration;
   return absl::OkStatus();
+}
+
+absl::Status MappingReader::readByteSize(absl::string_view key, uint64_t max, size_t& out) const {
+  PFD_RETURN_IF_ERROR(declared(key).status());
+  if (!has(key)) {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<uint64_t> size = scalarByteSize(value(key));
+  PFD_RETURN_IF_ERROR(wrap(key, size.status()));
+  if (*size > max) {
+    // "16Mi (16777216 bytes)", or "1000 bytes" when no suffix writes it whole.
+    std::string largest = absl::StrCat(max, " bytes");
+    if (max != 0 && max % (1 << 20) == 0) {
+      largest = absl::StrCat(max >> 20, "Mi (", largest, ")");
+    } else if (max != 0 && max % (1 << 10) == 0) {
+      largest = absl::StrCat(max >> 10, "Ki (", largest, ")");
+    }
+    return errorAt(
+        key, absl::StrCat("\"", value(key).Scalar(), "\" is too large; write at most ", largest));
+  }
+  out = static_cast<size_t>(*size);
+  return absl::OkStatus();
+}
+
+absl::Status MappingReader::readChoice(absl::string_view key,
+                                       std::span<const absl::string_view> choices,
+                                       absl::string_view what, size_t& out) const {
+  PFD_RETURN_IF_ERROR(declared(key).status());
+  if (!has(key)) {
+    return absl::OkStatus();
+  }
+  YAML::Node node = value(key);
+  std::string hint = absl::StrCat("write ", alternatives(choices));
+  if (!node.IsScalar()) {
+    return errorAt(key, absl::StrCat("is ", describeNode(node), "; ", hint));
+  }
+  const std::string& text = node.Scalar();
+  auto found = std::find(choices.begin(), choices.end(), text);
+  if (found != choices.end()) {
+    out = static_cast<size_t>(found - choices.begin());
+    return absl::OkStatus();
+  }
+  std::string suggestion;
+  if (auto match = closestMatch(text, choices); match.has_value()) {
+    suggestion = absl::StrCat("did you mean \"", *match, "\"? ");
+  }
+  return errorAt(key, absl::StrCat("\"", text, "\" is not ", what, "; ", suggestion, hint));
 }
 
 absl::Status MappingReader::readCommand(absl::string_view key,

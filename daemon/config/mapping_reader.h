@@ -1,5 +1,8 @@
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -58,6 +61,12 @@ class MappingReader {
   absl::Status readNumber(absl::string_view key, double& out) const;
   absl::Status readDuration(absl::string_view key, core::Milliseconds& out) const;
   absl::Status readPositiveDuration(absl::string_view key, core::Milliseconds& out) const;
+  // A byte size ("65536", "64Ki", "1Mi") of at most `max` bytes.
+  absl::Status readByteSize(absl::string_view key, uint64_t max, size_t& out) const;
+  // One of `choices`, spelt exactly; `out` is its index. `what` names such a value in messages
+  // ("a start mode"); a near miss gets a did-you-mean.
+  absl::Status readChoice(absl::string_view key, std::span<const absl::string_view> choices,
+                          absl::string_view what, size_t& out) const;
   // A non-empty list of strings (an argv) whose first item, the program, is not empty.
   absl::Status readCommand(absl::string_view key, std::vector<std::string>& out) const;
 

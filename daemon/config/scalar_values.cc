@@ -1,11 +1,14 @@
 #include "daemon/config/scalar_values.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "yaml-cpp/yaml.h"
 
@@ -14,6 +17,10 @@ namespace {
 
 constexpr absl::string_view kDurationExample = "a duration such as 500ms, 30s, 2m or 1m30s";
 constexpr absl::string_view kDurationHint = "write a duration such as 500ms, 30s, 2m or 1m30s";
+constexpr absl::string_view kByteSizeExample = "a byte size such as 65536, 64Ki or 1Mi";
+constexpr absl::string_view kByteSizeHint =
+    "write a whole number of bytes (e.g. 65536) or a size with a binary suffix, Ki or Mi "
+    "(e.g. 64Ki, 1Mi)";
 
 // yaml-cpp tags an untagged plain scalar "?" and a quoted one "!".
 bool isPlain(const YAML::Node& node) { return node.Tag() == "?"; }
@@ -130,6 +137,41 @@ absl::StatusOr<core::Milliseconds> scalarDuration(const YAML::Node& node) {
         absl::StrCat("\"", text, "\" is longer than a year; ", kDurationHint));
   }
   return core::Milliseconds(absl::ToInt64Milliseconds(duration));
+}
+
+absl::StatusOr<uint64_t> scalarByteSize(const YAML::Node& node) {
+  if (!node.IsScalar()) {
+    return notScalar(node, kByteSizeExample);
+  }
+  const std::string& text = node.Scalar();
+  absl::string_view digits = text;
+  uint64_t unit = 1;
+  if (absl::ConsumeSuffix(&digits, "Ki")) {
+    unit = uint64_t{1} << 10;
+  } else if (absl::ConsumeSuffix(&digits, "Mi")) {
+    unit = uint64_t{1} << 20;
+  }
+  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", text, "\" is not a byte size; ", kByteSizeHint));
+  }
+  // "65536" in quotes is a string to YAML and to the JSON Schema; "64Ki" is one either way.
+  if (unit == 1 && !isPlain(node)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", text,
+                     "\" is a quoted string; write a number of bytes without quotes, or a size "
+                     "such as 64Ki or 1Mi"));
+  }
+  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+  uint64_t count = 0;
+  for (char digit : digits) {
+    uint64_t value = static_cast<uint64_t>(digit - '0');
+    if (count > (kMax - value) / 10) {
+      return kMax;
+    }
+    count = count * 10 + value;
+  }
+  return count > kMax / unit ? kMax : count * unit;
 }
 
 std::string formatDuration(core::Milliseconds duration) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -24,6 +25,10 @@ absl::StatusOr<double> scalarNumber(const YAML::Node& node);
 // A Go-style duration string ("500ms", "30s", "1m30s"), zero or more, whole milliseconds (a
 // finer part is dropped). A bare number is refused: "30" could mean seconds or milliseconds.
 absl::StatusOr<core::Milliseconds> scalarDuration(const YAML::Node& node);
+// A byte size: a whole number of bytes (unquoted, as every number) or a Kubernetes-style quantity
+// with a binary suffix, Ki or Mi ("64Ki", "1Mi"). A size past uint64 saturates, so that the
+// caller's upper bound reports it as too large rather than as malformed.
+absl::StatusOr<uint64_t> scalarByteSize(const YAML::Node& node);
 
 // The text pfd prints for a duration in messages: "1m30s", "500ms".
 std::string formatDuration(core::Milliseconds duration);

@@ -19,7 +19,8 @@ TEST(KeySchemaTest, ExportsNestedPathsWithListMarkers) {
       acceptedKeyPaths(),
       IsSupersetOf({"reloadOnChange", "defaults", "defaults.backoff.resetAfter",
                     "defaults.readiness.httpGet.httpHeaders[].value", "forwards", "forwards[].name",
-                    "forwards[].readiness.exec.command", "forwards[].readiness.tcpSocket.port"}));
+                    "forwards[].readiness.exec.command", "forwards[].readiness.tcpSocket.port",
+                    "defaults.replayBuffer", "forwards[].holdPort", "forwards[].start"}));
 }
 
 TEST(KeySchemaTest, PathsAreSortedAndUnique) {

@@ -183,6 +183,25 @@ REFUSED = {
     "jitter of 1": with_forward(backoff={"jitter": 1}),
     "multiplier below 1": with_forward(backoff={"multiplier": 0.5}),
     "unknown backoff key": with_forward(backoff={"maximum": "1m"}),
+    "holdPort as a string": with_forward(holdPort="yes"),
+    "holdTimeout without unit": with_forward(holdTimeout="10"),
+    "drainTimeout as a number": with_forward(drainTimeout=30),
+    "idleTimeout without unit": with_forward(idleTimeout="15"),
+    "replayBuffer with a decimal suffix": with_forward(replayBuffer="64K"),
+    "replayBuffer with a fraction": with_forward(replayBuffer="1.5Mi"),
+    "replayBuffer in quoted bytes": with_forward(replayBuffer="65536"),
+    "replayBuffer negative": with_forward(replayBuffer=-1),
+    "replayBuffer over 16Mi in bytes": with_forward(replayBuffer=16777217),
+    "replayBuffer over 16Mi in Ki": with_forward(replayBuffer="16385Ki"),
+    "replayBuffer over 16Mi in Mi": with_forward(replayBuffer="17Mi"),
+    "unknown start": with_forward(start="ondemand"),
+    "onDemand without held ports": with_forward(start="onDemand", holdPort=False),
+    "onDemand without held ports in defaults": {
+        "defaults": {"start": "onDemand", "holdPort": False}, "forwards": []},
+    "holdPort on a command": with_forward(target=None, command=["ssh"], holdPort=True),
+    "onDemand on a command": with_forward(target=None, command=["ssh"], start="onDemand"),
+    "holdTimeout on a command": with_forward(target=None, command=["ssh"], holdTimeout="1s"),
+    "replayBuffer on a command": with_forward(target=None, command=["ssh"], replayBuffer=0),
 }
 
 
@@ -196,5 +215,22 @@ def test_schema_accepts_a_minimal_and_a_command_forward(validator):
     assert validator.is_valid(with_forward(ports=[8080, "9090", "7070:http"], readiness=None))
     command = with_forward(target=None, command=["ssh", "-N", "bastion"], ports=["5432"],
                            address="localhost", readiness={"tcpSocket": None})
+    assert validator.is_valid(command), list(validator.iter_errors(command))
+
+
+@pytest.mark.parametrize("size", [0, 65536, 16777216, "0Ki", "64Ki", "16384Ki", "1Mi", "16Mi"])
+def test_schema_accepts_the_replay_buffer_sizes_the_parser_accepts(validator, size):
+    assert validator.is_valid(with_forward(replayBuffer=size))
+
+
+def test_schema_accepts_held_port_settings_and_command_forwards_that_hold_nothing(validator):
+    held = with_forward(holdPort=True, holdTimeout="0s", drainTimeout="0s", replayBuffer="1Mi",
+                        start="onDemand", idleTimeout="0s")
+    assert validator.is_valid(held), list(validator.iter_errors(held))
+    defaults = {"defaults": {"holdPort": False, "start": "always", "idleTimeout": "5m"},
+                "forwards": []}
+    assert validator.is_valid(defaults), list(validator.iter_errors(defaults))
+    command = with_forward(target=None, command=["ssh"], ports=["5432"], holdPort=False,
+                           start="always")
     assert validator.is_valid(command), list(validator.iter_errors(command))
 
