@@ -94,7 +94,7 @@ struct ForwardSpec {
   Milliseconds drain_timeout{30000};
   // Client bytes kept per connection until the pod answers, so that a connection whose upstream
   // failed before answering is replayed on the next kubectl; 0: never replay.
-  size_t replay_buffer = 64 * 1024;
+  size_t replay_buffer = size_t{64} * 1024;
   // kAlways: kubectl runs from activation; kOnDemand: the ports are held and kubectl starts with
   // the first connection, and stops after idle_timeout without one.
   enum class Start { kAlways, kOnDemand };
