@@ -41,6 +41,8 @@ Forward::Forward(ForwardSpec spec, ForwardContext& context, ForwardObserver& obs
       observer_(observer),
       state_since_(context.dispatcher.systemTime()),
       state_since_monotonic_(context.dispatcher.monotonicTime()),
+      switch_retry_timer_(context.dispatcher.createTimer([this] { startNext(); })),
+      drain_timer_(context.dispatcher.createTimer([this] { onDrainTimer(); })),
       pod_(spec_.isCommand() ? "" : podOfTarget(spec_.target)),
       retry_timer_(context.dispatcher.createTimer([this] { run(); })) {}
 
@@ -108,7 +110,7 @@ void Forward::stopRunning(const std::string& reason) {
   owner_query_.reset();
   pod_check_.reset();
   start_when_ports_free_ = false;
-  retireCurrent();
+  retireAll();
   pod_watch_.reset();
   if (holder_ != nullptr) {
     holder_->release();
@@ -126,8 +128,8 @@ void Forward::restart() {
   pod_check_.reset();
   if (current_ != nullptr) {
     note("restart requested: replacing the child");
-    retireCurrent();
   }
+  retireAll();
   run();
 }
 
@@ -157,7 +159,7 @@ void Forward::replaceSpec(ForwardSpec spec) {
   budget_.reset();
   retry_timer_->disable();
   pod_check_.reset();
-  retireCurrent();
+  retireAll();
   run();
 }
 
@@ -170,7 +172,7 @@ void Forward::shutdown() {
   if (holder_ != nullptr) {
     holder_->release();
   }
-  retireCurrent();
+  retireAll();
   maybeIdle();
 }
 
@@ -207,7 +209,7 @@ void Forward::startTunnel(bool fresh_listing) {
       spec_, tunnelContext(), target_cache_,
       TunnelOptions{.probe_on_phase = !probed_before_, .fresh_listing = fresh_listing},
       static_cast<TunnelObserver&>(*this));
-  current_id_++;
+  current_id_ = ++last_id_;
   if (needsResolution(spec_)) {
     setState(ForwardState::kStarting, absl::StrCat("looking for a pod of ", spec_.target));
   }
@@ -219,7 +221,9 @@ bool Forward::holdPorts() {
   if (holder_ == nullptr) {
     holder_ = std::make_unique<PortHolder>(
         context_.dispatcher, *context_.relay,
-        PortHolder::Callbacks{.note = [this](const std::string& text) { note(text); }});
+        PortHolder::Callbacks{
+            .note = [this](const std::string& text) { note(text); },
+            .on_upstream_idle = [this](uint64_t upstream_id) { onUpstreamIdle(upstream_id); }});
   }
   if (holder_->bound() && !rebind_) {
     return true;
@@ -283,12 +287,43 @@ void Forward::retireCurrent() {
   if (holder_ != nullptr) {
     holder_->hold();
   }
-  Tunnel* tunnel = current_.get();
-  retiring_.push_back(std::move(current_));
-  tunnel->stop();  // may report its end from inside, which takes it out of retiring_
+  retire(std::move(current_));
+}
+
+void Forward::retire(TunnelPtr tunnel) {
+  if (tunnel == nullptr) {
+    return;
+  }
+  Tunnel* raw = tunnel.get();
+  retiring_.push_back(std::move(tunnel));
+  raw->stop();  // may report its end from inside, which takes it out of retiring_
+}
+
+void Forward::retireAll() {
+  switch_.reset();
+  switch_retry_timer_->disable();
+  retire(std::move(next_));
+  std::vector<Draining> draining = std::move(draining_);
+  draining_.clear();
+  drain_timer_->disable();
+  for (Draining& entry : draining) {
+    retire(std::move(entry.tunnel));
+  }
+  retireCurrent();
 }
 
 void Forward::onTunnelResolved(Tunnel& tunnel, const Resolution& resolution) {
+  if (&tunnel == next_.get()) {
+    if (resolution.pod == switch_->from_pod || !podLive(resolution.pods, resolution.pod)) {
+      const std::string text = absl::StrCat("no other Ready pod of ", spec_.target, " yet: pod ",
+                                            switch_->from_pod, " serves until one is");
+      note(text);
+      spdlog::info("{}: {}", spec_.name, text);
+      switch_->waiting_for_pod = true;
+      retire(std::move(next_));
+    }
+    return;
+  }
   if (&tunnel != current_.get()) {
     return;
   }
@@ -337,6 +372,10 @@ void Forward::onTunnelSpawned(Tunnel& tunnel) {
 }
 
 void Forward::onTunnelReady(Tunnel& tunnel) {
+  if (&tunnel == next_.get()) {
+    completeSwitch();
+    return;
+  }
   if (&tunnel != current_.get()) {
     return;
   }
@@ -362,6 +401,19 @@ void Forward::onTunnelBroken(Tunnel& tunnel, TunnelCause cause, const std::strin
 }
 
 void Forward::onTunnelEnded(Tunnel& tunnel, const TunnelEnd& end) {
+  if (&tunnel == next_.get()) {
+    onNextEnded(end);
+    return;
+  }
+  for (auto it = draining_.begin(); it != draining_.end(); ++it) {
+    if (it->tunnel.get() == &tunnel) {
+      releaseLater(std::move(it->tunnel));
+      draining_.erase(it);
+      armDrainTimer();
+      maybeIdle();
+      return;
+    }
+  }
   if (&tunnel != current_.get()) {
     for (auto it = retiring_.begin(); it != retiring_.end(); ++it) {
       if (it->get() == &tunnel) {
@@ -380,6 +432,10 @@ void Forward::onTunnelEnded(Tunnel& tunnel, const TunnelEnd& end) {
   TunnelPtr ended = std::move(current_);
   if (holder_ != nullptr) {
     holder_->hold();
+  }
+  if (switch_.has_value() && promoteNext()) {
+    releaseLater(std::move(ended));
+    return;
   }
   afterRun(*ended, end);
   releaseLater(std::move(ended));
@@ -433,31 +489,6 @@ std::optional<Milliseconds> Forward::readyFor() const {
   }
   return std::chrono::duration_cast<Milliseconds>(context_.dispatcher.monotonicTime() -
                                                   *ready_since_);
-}
-
-void Forward::onPodEvent(const PodEvent& event) {
-  if (event.leaving() && current_ != nullptr && event.name == current_->pod() &&
-      !current_->broken() && want_running_) {
-    // Move before a client connection fails on the dying pod; no backoff: this is not a failure.
-    const std::string text =
-        absl::StrCat("pod ", event.name, " is terminating: moving to another pod");
-    note(text);
-    spdlog::info("{}: {}", spec_.name, text);
-    pod_check_.reset();
-    retireCurrent();
-    run();
-    return;
-  }
-  if (state_ == ForwardState::kBackoff && waiting_for_pod_ && event.running_and_ready &&
-      !event.leaving() &&
-      (!target_cache_.has_value() || selectorMatches(target_cache_->selector, event.labels))) {
-    // The wait was the cluster's doing, not a failure of the forward: do not sit out a backoff
-    // that grew while no pod ran.
-    const std::string text = absl::StrCat("pod ", event.name, " is ready: starting now");
-    note(text);
-    spdlog::info("{}: {}", spec_.name, text);
-    run();
-  }
 }
 
 void Forward::onTunnelOutput(Tunnel& /*tunnel*/, const LogLine& line) {
@@ -550,7 +581,8 @@ void Forward::releaseLater(TunnelPtr tunnel) {
 }
 
 void Forward::maybeIdle() {
-  if (shutting_down_ && current_ == nullptr && retiring_.empty() && !idle_reported_) {
+  if (shutting_down_ && current_ == nullptr && next_ == nullptr && draining_.empty() &&
+      retiring_.empty() && !idle_reported_) {
     idle_reported_ = true;
     observer_.onIdle(*this);
   }

@@ -54,6 +54,9 @@ class ForwardObserver {
   // The readiness probe flipped between passing and failing, without (yet) a state change;
   // `text` is "readiness probe failed: HTTP 503 from /healthz".
   virtual void onProbeChanged(const Forward& /*forward*/, const std::string& /*text*/) {}
+  // The forward moved to another pod without leaving READY (make-before-break); `text` is
+  // "switched from pod web-1 to pod web-2 (web-1 is terminating); 2 connections draining".
+  virtual void onSwitched(const Forward& /*forward*/, const std::string& /*text*/) {}
   // The forward was shut down and its children are gone: it may be destroyed (not from inside
   // this call).
   virtual void onIdle(Forward& forward) = 0;
@@ -101,6 +104,24 @@ class Forward : private TunnelObserver {
   // The traffic through held ports; nullopt when the forward does not hold its ports.
   std::optional<ConnectionCounters> connections() const;
 
+  // A switch to another pod in progress: the pod that still serves, the one being started (""
+  // while no other pod is Ready), since when and why.
+  struct PodSwitch {
+    std::string from_pod;
+    std::string to_pod;
+    event::SystemTime since;
+    std::string reason;
+  };
+  std::optional<PodSwitch> podSwitch() const;
+  // Pods left by a switch whose open connections may finish there (drainTimeout).
+  struct DrainingPod {
+    std::string pod;
+    pid_t pid = 0;
+    uint64_t connections = 0;
+    event::SystemTime until;
+  };
+  std::vector<DrainingPod> draining() const;
+
  private:
   // TunnelObserver: what the current run and the retiring ones report.
   void onTunnelResolved(Tunnel& tunnel, const Resolution& resolution) override;
@@ -125,6 +146,22 @@ class Forward : private TunnelObserver {
   // The current run ended: what next (BACKOFF, FAILED, a new run at once).
   void afterRun(const Tunnel& tunnel, const TunnelEnd& end);
   void onPodEvent(const PodEvent& event);
+  // Make-before-break (forward_switch.cc): the serving pod is going; a second run starts on
+  // another pod while the first still serves, and takes over once it is READY.
+  bool canSwitch() const;
+  void beginSwitch(const std::string& why);
+  void startNext();
+  void completeSwitch();
+  void onNextEnded(const TunnelEnd& end);
+  // The current run ended during a switch: the next one, if any, takes its place.
+  bool promoteNext();
+  void stopDraining(size_t index, const std::string& why);
+  void onUpstreamIdle(uint64_t upstream_id);
+  void onDrainTimer();
+  void armDrainTimer();
+  // Stops every run: current, next, draining.
+  void retireAll();
+  void retire(TunnelPtr tunnel);
   void stopRunning(const std::string& reason);
   // Asks who holds `port`; `done` gets "local port P is already in use by OWNER".
   void askPortOwner(const std::string& address, uint16_t port,
@@ -155,6 +192,28 @@ class Forward : private TunnelObserver {
   // retiring_ until their child has exited.
   TunnelPtr current_;
   uint64_t current_id_ = 0;
+  uint64_t last_id_ = 0;
+  // During a switch: the run on the pod it switches to.
+  TunnelPtr next_;
+  uint64_t next_id_ = 0;
+  struct Switch {
+    std::string from_pod;
+    std::string why;  // "is terminating"
+    event::SystemTime since;
+    bool waiting_for_pod = false;  // no other pod is Ready: the next run starts when one is
+    int failures = 0;              // next runs that failed; their retries back off
+  };
+  std::optional<Switch> switch_;
+  event::TimerPtr switch_retry_timer_;
+  // Runs left by a switch, serving the connections they already had.
+  struct Draining {
+    TunnelPtr tunnel;
+    uint64_t id = 0;
+    event::MonotonicTime until;
+    event::SystemTime until_system;
+  };
+  std::vector<Draining> draining_;
+  event::TimerPtr drain_timer_;
   std::vector<TunnelPtr> retiring_;
   bool start_when_ports_free_ = false;  // kubectl binds the ports: wait for the old one to go
   std::unique_ptr<PortHolder> holder_;

@@ -108,15 +108,28 @@ void PortHolder::release() {
 void PortHolder::serve(Upstream upstream) {
   mode_ = Mode::kServe;
   upstream_ = std::move(upstream);
-  hold_timer_->disable();
-  // Oldest first, as they came.
+  relayWaiting();
+}
+
+void PortHolder::relayWaiting() {
+  if (mode_ != Mode::kServe) {
+    return;
+  }
+  const event::MonotonicTime now = dispatcher_.monotonicTime();
   std::list<Waiting> waiting = std::move(held_);
   held_.clear();
-  const event::MonotonicTime now = dispatcher_.monotonicTime();
   for (Waiting& entry : waiting) {
+    if (entry.avoid_upstream == upstream_.id) {
+      held_.push_back(std::move(entry));  // still in order: the list was
+      continue;
+    }
     hold_times_.record(std::chrono::duration_cast<Milliseconds>(now - entry.since));
+    if (entry.replay) {
+      totals_.replayed++;
+    }
     relay(std::move(entry.connection), entry.port_index);
   }
+  armHoldTimer();
 }
 
 void PortHolder::hold() {
@@ -184,7 +197,7 @@ void PortHolder::relay(relay::ConnectionPtr connection, size_t port_index) {
                                .port_index = port_index,
                                .upstream_id = upstream_.id});
   raw.relayTo(kUpstreamAddress, upstream_.ports.at(port_index),
-              relay::RelayOptions{.replay_buffer = 0},
+              relay::RelayOptions{.replay_buffer = replay_buffer_},
               [this, key](const relay::RelayEnd& end) { onRelayEnd(key, end); });
 }
 
@@ -193,14 +206,37 @@ void PortHolder::onRelayEnd(uint64_t key, const relay::RelayEnd& end) {
   if (it == active_.end()) {
     return;
   }
-  totals_.bytes_in += end.bytes_in;
-  totals_.bytes_out += end.bytes_out;
-  if (end.kind != relay::RelayEnd::Kind::kClosed) {
-    totals_.failed++;
-  }
-  // The connection is inside its own callback.
-  releaseLater(std::move(it->second.connection));
+  Relayed ended = std::move(it->second);
   active_.erase(it);
+  const bool replay = end.kind == relay::RelayEnd::Kind::kUpstreamFailed && end.replayable &&
+                      !end.upstream_answered && replay_buffer_ > 0 && mode_ != Mode::kRefuse &&
+                      hold_timeout_.count() > 0;
+  if (replay) {
+    // Nothing reached the application: kubectl could not deliver it. It waits again, like a new
+    // connection, for another kubectl; relayTo() is not called from inside its own callback.
+    held_.push_back(Waiting{.connection = std::move(ended.connection),
+                            .port_index = ended.port_index,
+                            .since = dispatcher_.monotonicTime(),
+                            .avoid_upstream = ended.upstream_id,
+                            .replay = true});
+    dispatcher_.post([this, alive = std::weak_ptr<bool>(alive_)] {
+      if (!alive.expired()) {
+        relayWaiting();
+      }
+    });
+    armHoldTimer();
+  } else {
+    totals_.bytes_in += end.bytes_in;
+    totals_.bytes_out += end.bytes_out;
+    if (end.kind != relay::RelayEnd::Kind::kClosed) {
+      totals_.failed++;
+    }
+    // The connection is inside its own callback.
+    releaseLater(std::move(ended.connection));
+  }
+  if (callbacks_.on_upstream_idle && connectionsOn(ended.upstream_id) == 0) {
+    callbacks_.on_upstream_idle(ended.upstream_id);
+  }
 }
 
 void PortHolder::dropExpired() {

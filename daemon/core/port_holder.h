@@ -4,6 +4,7 @@
 #include <functional>
 #include <list>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,7 +40,9 @@ struct Upstream {
 // A forward's held local ports and the connections accepted on them. It binds every local port
 // on every address of the spec, and routes each connection: to the upstream that serves now, or
 // into a FIFO of held connections (unread, each closed after holdTimeout) until one serves, or
-// closed at once while the forward cannot serve (FAILED). Bytes are moved by the relay seam.
+// closed at once while the forward cannot serve (FAILED). A connection whose upstream failed
+// before answering is replayed: it waits again, with the bytes the client sent, for an upstream
+// other than the one that failed it. Bytes are moved by the relay seam.
 class PortHolder {
  public:
   struct Callbacks {
@@ -47,6 +50,8 @@ class PortHolder {
     std::function<void(const std::string&)> note;
     // A connection started waiting (lazy start: the first one wakes the forward).
     std::function<void()> on_waiting;
+    // The last connection relayed to this upstream closed (a draining run may stop).
+    std::function<void(uint64_t upstream_id)> on_upstream_idle;
   };
   struct BindFailure {
     std::string address;
@@ -86,6 +91,8 @@ class PortHolder {
     relay::ConnectionPtr connection;
     size_t port_index = 0;
     event::MonotonicTime since;
+    uint64_t avoid_upstream = 0;  // a replay does not go back to the upstream that failed it
+    bool replay = false;
   };
   struct Relayed {
     relay::ConnectionPtr connection;
@@ -95,6 +102,8 @@ class PortHolder {
 
   void onAccept(size_t port_index, relay::ConnectionPtr connection);
   void relay(relay::ConnectionPtr connection, size_t port_index);
+  // Relays the waiting connections that the serving upstream may take, oldest first.
+  void relayWaiting();
   void onRelayEnd(uint64_t key, const relay::RelayEnd& end);
   void dropExpired();
   void armHoldTimer();
@@ -119,6 +128,7 @@ class PortHolder {
 
   ConnectionCounters totals_;  // of closed connections; live ones are added in counters()
   HoldTimes hold_times_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for posted work
 };
 
 // The addresses a forward's `address` binds: "localhost" is 127.0.0.1 and ::1, as for kubectl;

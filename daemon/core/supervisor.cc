@@ -188,6 +188,13 @@ void Supervisor::onProbeChanged(const Forward& forward, const std::string& text)
   }
 }
 
+void Supervisor::onSwitched(const Forward& forward, const std::string& text) {
+  std::vector<SupervisorListener*> listeners = listeners_;
+  for (SupervisorListener* listener : listeners) {
+    listener->onSwitched(forward, text);
+  }
+}
+
 void Supervisor::onIdle(Forward& forward) {
   auto it = std::find_if(retiring_.begin(), retiring_.end(),
                          [&](const ForwardPtr& f) { return f.get() == &forward; });

@@ -19,6 +19,7 @@ class SupervisorListener {
                               const std::string& reason) = 0;
   virtual void onLogLine(const Forward& forward, const LogLine& line) = 0;
   virtual void onProbeChanged(const Forward& /*forward*/, const std::string& /*text*/) {}
+  virtual void onSwitched(const Forward& /*forward*/, const std::string& /*text*/) {}
 };
 
 struct ReconcileResult {
@@ -56,6 +57,7 @@ class Supervisor : private ForwardObserver {
                       const std::string& reason) override;
   void onLogLine(const Forward& forward, const LogLine& line) override;
   void onProbeChanged(const Forward& forward, const std::string& text) override;
+  void onSwitched(const Forward& forward, const std::string& text) override;
   void onIdle(Forward& forward) override;
   void maybeFinishShutdown();
   // An added forward whose local ports a removed forward's child still binds.

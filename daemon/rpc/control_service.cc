@@ -38,6 +38,12 @@ class SupervisorFeed : public core::SupervisorListener {
       on_state_(forward, forward.state(), text);
     }
   }
+  // So does a switch to another pod: one event, READY to READY.
+  void onSwitched(const core::Forward& forward, const std::string& text) override {
+    if (on_state_) {
+      on_state_(forward, forward.state(), text);
+    }
+  }
   void onLogLine(const core::Forward& forward, const core::LogLine& line) override {
     if (on_line_) {
       on_line_(forward, line);

@@ -104,6 +104,20 @@ void toProto(const core::Forward& forward, event::MonotonicTime now, v1::Forward
     toDuration(counters->hold_p50, connections->mutable_hold_p50());
     toDuration(counters->hold_p99, connections->mutable_hold_p99());
   }
+  if (auto change = forward.podSwitch(); change.has_value()) {
+    v1::PodSwitch* out_switch = out->mutable_switch_();
+    out_switch->set_from_pod(change->from_pod);
+    out_switch->set_to_pod(change->to_pod);
+    toTimestamp(change->since, out_switch->mutable_since());
+    out_switch->set_reason(change->reason);
+  }
+  for (const core::Forward::DrainingPod& pod : forward.draining()) {
+    v1::DrainingPod* out_pod = out->add_draining();
+    out_pod->set_pod(pod.pod);
+    out_pod->set_pid(pod.pid);
+    out_pod->set_connections(pod.connections);
+    toTimestamp(pod.until, out_pod->mutable_until());
+  }
   if (spec.readiness.has_value()) {
     v1::ProbeStatus* probe = out->mutable_readiness();
     probe->set_kind(probeKindName(spec.readiness->kind));

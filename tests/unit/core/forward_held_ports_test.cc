@@ -338,54 +338,8 @@ class ForwardPodMoveTest : public ForwardHeldPortsTest {
     return out;
   }
 
-  static std::string watchLine(const std::string& type, const std::string& pod,
-                               bool terminating) {
-    return type + "  " + pod + "  " + (terminating ? "terminating" : "live") +
-           "  Running  ready=True  labels=app=web,  created=2026-11-24T10:05:00Z  ports=http=8000,";
-  }
-
   static constexpr const char* kDeployment = "Deployment\napp=web,\n\n\n";
 };
-
-TEST_F(ForwardPodMoveTest, PodsDeletedBackToBackMoveTheForwardWithoutEverBackingOff) {
-  PodWatchHub hub(dispatcher_, launcher_, [] { return 0.0; });
-  context_.pod_watches = &hub;
-  auto forward = makeForward(deploymentSpec());
-  forward->activate();
-  auto watch = launcher_.children()[0];
-  answer(kDeployment);
-  answer(pods("web-0"));
-  printForwarding(*launcher_.last(), forward->spec());
-  ASSERT_EQ(forward->state(), ForwardState::kReady);
-  watch->print(watchLine("ADDED", "web-0", false));
-  dispatcher_.advance(seconds(1));  // the watch has listed the namespace
-
-  // The tenth time like the first: deletions 300 ms apart, each pod READY for less than the
-  // healthy run that earns an immediate retry.
-  for (int i = 0; i < 10; ++i) {
-    const std::string old_pod = "web-" + std::to_string(i);
-    const std::string new_pod = "web-" + std::to_string(i + 1);
-    watch->print(watchLine("ADDED", new_pod, false));
-    watch->print(watchLine("MODIFIED", old_pod, true));
-    dispatcher_.runPosted();
-    ASSERT_EQ(forward->state(), ForwardState::kStarting) << "deletion " << i;
-    auto during = connect();
-    EXPECT_FALSE(during->relayed());
-    const auto& argv = launcher_.last()->spec.argv;
-    ASSERT_EQ(argv[1], "port-forward") << "the watch knew the pods: straight to kubectl";
-    EXPECT_EQ(argv[2], "pod/" + new_pod);
-    dispatcher_.advance(milliseconds(200));
-    const uint16_t upstream = static_cast<uint16_t>(41000 + i);
-    printForwarding(*launcher_.last(), forward->spec(), upstream);
-    ASSERT_EQ(forward->state(), ForwardState::kReady) << "deletion " << i;
-    EXPECT_EQ(during->upstream_port, upstream) << "the held connection went to the new pod";
-    watch->print(watchLine("DELETED", old_pod, true));
-    dispatcher_.advance(milliseconds(100));
-  }
-  EXPECT_FALSE(everBackedOff());
-  forward->shutdown();
-  dispatcher_.runPosted();
-}
 
 TEST_F(ForwardPodMoveTest, KubectlLosingAPodThatIsGoneMovesWithoutBackoffEveryTime) {
   auto forward = makeForward(deploymentSpec());

@@ -126,10 +126,14 @@ TEST_F(ForwardResolutionTest, StopDuringResolutionAbandonsIt) {
   EXPECT_EQ(launcher_.spawnCount(), 1u);
 }
 
-TEST_F(ForwardResolutionTest, MovesOffAPodAsSoonAsItStartsTerminating) {
+// Without held ports there is nothing to switch between: the run on a terminating pod is replaced
+// at once (forward_switch_test.cc has the make-before-break of held ports).
+TEST_F(ForwardResolutionTest, MovesOffAPodAsSoonAsItStartsTerminatingWhenKubectlBindsThePorts) {
   PodWatchHub hub(dispatcher_, launcher_, [] { return 0.0; });
   context_.pod_watches = &hub;
-  auto forward = makeForward(deploymentSpec());
+  ForwardSpec spec = deploymentSpec();
+  spec.hold_port = false;
+  auto forward = makeForward(spec);
   forward->activate();
   auto watch = launcher_.children()[0];
   ASSERT_THAT(watch->spec.argv, Contains("--watch"));

@@ -29,6 +29,7 @@ class RecordingObserver : public ForwardObserver {
   }
   void onLogLine(const Forward&, const LogLine& line) override { lines.push_back(line); }
   void onIdle(Forward&) override { idle_calls++; }
+  void onSwitched(const Forward&, const std::string& text) override { switches.push_back(text); }
 
   std::vector<ForwardState> states() const {
     std::vector<ForwardState> result;
@@ -40,6 +41,7 @@ class RecordingObserver : public ForwardObserver {
 
   std::vector<Transition> transitions;
   std::vector<LogLine> lines;
+  std::vector<std::string> switches;
   int idle_calls = 0;
 };
 
