@@ -67,7 +67,7 @@ Row forwardRow(const Forward& forward, TableView view, absl::Time now) {
   Row row = {
       Cell{forward.name()},        Cell{targetText(forward)},
       Cell{portsText(forward)},    Cell{stateName(forward.state()), stateColor(forward.state())},
-      Cell{orNone(forward.pod())}, Cell{absl::StrCat(forward.restarts())},
+      Cell{podText(forward)},      Cell{absl::StrCat(forward.restarts())},
       Cell{ageText(forward, now)},
   };
   if (view == TableView::kWide) {
@@ -189,6 +189,14 @@ std::string probeText(const Forward& forward, absl::Time now) {
   return result;
 }
 
+std::string podText(const Forward& forward) {
+  if (forward.has_switch_()) {
+    const std::string& to = forward.switch_().to_pod();
+    return absl::StrCat(forward.switch_().from_pod(), " -> ", to.empty() ? "(no Ready pod yet)" : to);
+  }
+  return orNone(forward.pod());
+}
+
 std::string connectionsText(const Forward& forward) {
   if (!forward.has_connections()) {
     return kNone;
@@ -207,6 +215,9 @@ std::string connectionsText(const Forward& forward) {
   }
   if (c.replayed() > 0) {
     absl::StrAppend(&text, ", ", c.replayed(), " replayed");
+  }
+  for (const pfd::v1::DrainingPod& draining : forward.draining()) {
+    absl::StrAppend(&text, ", ", draining.connections(), " draining on ", draining.pod());
   }
   if (c.has_hold_p99() && fromProto(c.hold_p99()) > absl::ZeroDuration()) {
     absl::StrAppend(&text, ", waited p50 ", formatLatency(fromProto(c.hold_p50())), " p99 ",

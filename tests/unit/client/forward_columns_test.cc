@@ -47,6 +47,21 @@ TEST(ForwardColumnsTest, ConnectionsAndTrafficOfHeldPorts) {
   EXPECT_EQ(trafficText(forward), "512 B in, 15 MB out");
   c->set_bytes_in(1530);
   EXPECT_EQ(trafficText(forward), "1.5 kB in, 15 MB out");
+  pfd::v1::DrainingPod* draining = forward.add_draining();
+  draining->set_pod("web-0");
+  draining->set_connections(2);
+  EXPECT_THAT(connectionsText(forward), ::testing::HasSubstr("1 failed, 2 draining on web-0"));
+}
+
+TEST(ForwardColumnsTest, APodSwitchShowsBothPods) {
+  pfd::v1::Forward forward = fixtures::readyWebForward();
+  const std::string pod = forward.pod();
+  EXPECT_EQ(podText(forward), pod);
+  forward.mutable_switch_()->set_from_pod(pod);
+  EXPECT_EQ(podText(forward), pod + " -> (no Ready pod yet)");
+  forward.mutable_switch_()->set_to_pod("web-new");
+  EXPECT_EQ(podText(forward), pod + " -> web-new");
+  EXPECT_EQ(forwardRow(forward, TableView::kTable, kNow)[4].text, pod + " -> web-new");
 }
 
 TEST(ForwardColumnsTest, WatchHeaderAddsTheReason) {
