@@ -14,23 +14,26 @@
 namespace pfd::app {
 namespace {
 
-// A listening TCP socket on 127.0.0.1 and a free port chosen by the kernel.
-class Listener {
+// A TCP socket bound to 127.0.0.1 on a free port chosen by the kernel, listening or not. It holds
+// the port until it is destroyed, so no other process can listen on it meanwhile.
+class BoundSocket {
  public:
-  Listener() {
+  explicit BoundSocket(bool listening) {
     fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-    EXPECT_EQ(listen(fd_, 1), 0);
+    if (listening) {
+      EXPECT_EQ(listen(fd_, 1), 0);
+    }
     socklen_t length = sizeof(address);
     getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
     port_ = ntohs(address.sin_port);
   }
-  ~Listener() { close(fd_); }
-  Listener(const Listener&) = delete;
-  Listener& operator=(const Listener&) = delete;
+  ~BoundSocket() { close(fd_); }
+  BoundSocket(const BoundSocket&) = delete;
+  BoundSocket& operator=(const BoundSocket&) = delete;
 
   uint16_t port() const { return port_; }
 
@@ -47,18 +50,16 @@ std::string ownCommandName() {
 }
 
 TEST(PortOwnerTest, NamesTheProcessListeningOnThePort) {
-  Listener listener;
+  BoundSocket listener(/*listening=*/true);
   EXPECT_EQ(describeLocalPortOwner(listener.port()),
             absl::StrCat("pid ", getpid(), " (", ownCommandName(), ")"));
 }
 
+// The port stays bound (not listening) for the whole test: a port closed again could be taken by
+// a listener in a test running in parallel.
 TEST(PortOwnerTest, NothingListeningIsEmpty) {
-  uint16_t port = 0;
-  {
-    Listener closed_again;
-    port = closed_again.port();
-  }
-  EXPECT_EQ(describeLocalPortOwner(port), "");
+  BoundSocket bound_only(/*listening=*/false);
+  EXPECT_EQ(describeLocalPortOwner(bound_only.port()), "");
 }
 
 }  // namespace
