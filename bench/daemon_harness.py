@@ -18,7 +18,8 @@ from typing import Iterable, List, Optional, Sequence
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(BENCH_DIR, "..", "tests", "harness"))
 
-from pfd_harness import PfdInstance, free_ports  # noqa: E402
+from pfd_harness import PfdInstance  # noqa: E402
+from port_allocator import reserve_ports  # noqa: E402
 
 LISTENER_SOURCE = os.path.join(BENCH_DIR, "bench_listener.c")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -236,6 +237,6 @@ def finish(table: Table, args: argparse.Namespace) -> int:
 
 
 __all__ = ["BenchPfd", "CpuWindow", "Table", "Workspace", "common_arguments", "compile_listener",
-           "cpu_seconds", "environment_line", "finish", "forward_names", "free_ports",
-           "listener_config", "megabytes", "memory_kib", "parse_duration", "percentile", "start_pfd",
+           "cpu_seconds", "environment_line", "finish", "forward_names", "listener_config",
+           "megabytes", "memory_kib", "parse_duration", "percentile", "reserve_ports", "start_pfd",
            "stop_pfd", "thread_count", "wait_all", "wait_all_ready"]

@@ -13,9 +13,9 @@ import sys
 import time
 
 from daemon_harness import (CpuWindow, Table, Workspace, common_arguments, compile_listener,
-                            environment_line, finish, forward_names, free_ports, listener_config,
-                            megabytes, memory_kib, percentile, start_pfd, stop_pfd, thread_count,
-                            wait_all_ready)
+                            environment_line, finish, forward_names, listener_config, megabytes,
+                            memory_kib, percentile, reserve_ports, start_pfd, stop_pfd,
+                            thread_count, wait_all_ready)
 
 STATUS_RUNS = 20
 
@@ -44,7 +44,7 @@ def main() -> int:
     try:
         listener = compile_listener(workspace.dir)
         names = forward_names(args.forwards)
-        ports = free_ports(args.forwards)
+        ports = reserve_ports(args.forwards)
         pfd = start_pfd(listener_config(listener, names, ports, "tcp"))
         pid = pfd.process.pid
         ready_seconds = wait_all_ready(pfd, names)

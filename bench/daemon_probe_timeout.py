@@ -16,9 +16,9 @@ import os
 import sys
 import time
 
-from daemon_harness import (Table, Workspace, common_arguments, compile_listener,
-                            environment_line, finish, forward_names, free_ports, listener_config,
-                            parse_duration, percentile, start_pfd, stop_pfd, wait_all)
+from daemon_harness import (Table, Workspace, common_arguments, compile_listener, environment_line,
+                            finish, forward_names, listener_config, parse_duration, percentile,
+                            reserve_ports, start_pfd, stop_pfd, wait_all)
 
 TIMEOUT = 1.0
 PERIOD = 2.0  # longer than the timeout, so that no period is skipped behind a probe in flight
@@ -51,7 +51,7 @@ def run(args, workspace: Workspace) -> int:
     try:
         listener = compile_listener(workspace.dir)
         names = forward_names(args.forwards)
-        ports = free_ports(args.forwards)
+        ports = reserve_ports(args.forwards)
         pfd = start_pfd(listener_config(listener, names, ports, "hang", readiness, records))
         # Every forward has had its first timeout: its port check is over, probing has begun.
         first_seconds = wait_all(pfd, names, r"\b{name}: readiness probe failed: timeout after")

@@ -19,8 +19,8 @@ import sys
 import time
 
 from daemon_harness import (CpuWindow, Table, Workspace, common_arguments, compile_listener,
-                            environment_line, finish, forward_names, free_ports, listener_config,
-                            megabytes, memory_kib, parse_duration, percentile, start_pfd,
+                            environment_line, finish, forward_names, listener_config, megabytes,
+                            memory_kib, parse_duration, percentile, reserve_ports, start_pfd,
                             stop_pfd, thread_count, wait_all_ready)
 
 PERIOD = 1.0
@@ -100,7 +100,7 @@ def run(args, workspace: Workspace) -> int:
     try:
         listener = compile_listener(workspace.dir)
         names = forward_names(args.forwards)
-        ports = free_ports(args.forwards)
+        ports = reserve_ports(args.forwards)
         pfd = start_pfd(listener_config(listener, names, ports, args.probe, readiness, records))
         pid = pfd.process.pid
         ready_seconds = wait_all_ready(pfd, names)

@@ -43,7 +43,8 @@ sys.path.insert(0, BENCH)
 
 from fakekube import FakeCluster, kubectl_path  # noqa: E402
 from kubectl_floor import measure, percentile  # noqa: E402
-from pfd_harness import PfdInstance, free_ports  # noqa: E402
+from pfd_harness import PfdInstance  # noqa: E402
+from port_allocator import reserve_ports  # noqa: E402
 
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 READY_LINE = r"^(?P<time>\S+ \S+) \w+ +web: \w+ -> READY: "
@@ -203,7 +204,7 @@ def main() -> int:
 
     cluster = FakeCluster()
     cluster.add_deployment("web", replicas=args.replicas, ports={"http": 8080})
-    pfd_port, loop_port = free_ports(2)
+    pfd_port, loop_port = reserve_ports(2)
     config = json.dumps({"forwards": [{
         "name": "web", "target": "deployment/web", "ports": [f"{pfd_port}:8080"],
         "kubectl": kubectl, "kubeconfig": cluster.kubeconfig_path}]}, indent=2)

@@ -11,6 +11,8 @@
 
 For the pfd scenarios (test_pfd_*.py; they need PFD_BIN and PFCTL_BIN, as ctest sets them):
     make_pfd           make_pfd(config_text) -> a started PfdInstance (tests/harness), stopped after
+    reserve_ports      reserve_ports(n) -> n local ports no other process is handed, for pfd's
+                       local ports (tests/harness/port_allocator.py; reserve_consecutive_ports too)
     pfd_config, kube_forward   the config text: the kubectl under test, the cluster's kubeconfig
     RequestLoop        a client issuing GET / through a local port during a recovery
 """
@@ -34,7 +36,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from fakekube import FakeCluster, KubectlProcess, kubectl_path  # noqa: E402
 from fakekube.kubectl import ENV_VAR, KubectlNotFound, available_versions  # noqa: E402
-from pfd_harness import PfdInstance, free_ports, wait_for_exit  # noqa: E402,F401
+from pfd_harness import PfdInstance, wait_for_exit  # noqa: E402
+from port_allocator import reserve_consecutive_ports, reserve_ports  # noqa: E402,F401
 
 
 def _versions() -> list[str]:

@@ -1,20 +1,21 @@
 """scripts/demo.sh --check, the README's "run" command without the terminal session: the demo
-cluster, pfd on config/demo.yaml (its local ports moved by PFD_DEMO_PORT_BASE so that they cannot
-collide), every forward READY, `pfctl status`, one request through the web forward; then the
-demo stops everything it started, by PID. Needs the built pfd, pfctl and pfd-exec (ctest's
-PFD_BIN names them); the demo's --check mode never installs or builds anything."""
+cluster, pfd on config/demo.yaml (its local ports moved by PFD_DEMO_PORT_BASE to a block that
+tests/harness/port_allocator.py reserved, so that they cannot collide), every forward READY,
+`pfctl status`, one request through the web forward; then the demo stops everything it started,
+by PID. Needs the built pfd, pfctl and pfd-exec (ctest's PFD_BIN names them); the demo's --check
+mode never installs or builds anything."""
 
 from __future__ import annotations
 
 import os
 import re
 import signal
-import socket
 import subprocess
 
 import pytest
 
-from conftest import processes_in_environment, requires_kubectl, wait_for_exit
+from conftest import (processes_in_environment, requires_kubectl, reserve_consecutive_ports,
+                      wait_for_exit)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEMO = os.path.join(ROOT, "scripts", "demo.sh")
@@ -30,30 +31,9 @@ def build_dir() -> str:
     return os.path.dirname(os.path.dirname(os.path.abspath(pfd)))  # BUILD/daemon/pfd
 
 
-def consecutive_free_ports(count: int) -> int:
-    """A base port whose `count` consecutive ports are free on 127.0.0.1 now."""
-    for _ in range(50):
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        base = probe.getsockname()[1]
-        held = [probe]
-        try:
-            for port in range(base + 1, base + count):
-                extra = socket.socket()
-                held.append(extra)
-                extra.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for held_socket in held:
-                held_socket.close()
-    raise AssertionError(f"no {count} consecutive free ports found")
-
-
 def test_demo_check_brings_every_forward_ready_and_stops_everything(tmp_path):
     build = build_dir()
-    base = consecutive_free_ports(len(FORWARDS))
+    base = reserve_consecutive_ports(len(FORWARDS)).start
     marker = f"PFD_DEMO_SMOKE={os.getpid()}-{base}"
     env = dict(os.environ, PFD_BUILD_DIR=build, PFD_DEMO_PORT_BASE=str(base), NO_COLOR="1")
     env.update([marker.split("=", 1)])

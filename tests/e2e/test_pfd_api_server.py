@@ -22,7 +22,7 @@ import datetime
 import re
 import time
 
-from conftest import RequestLoop, free_ports, http_get, kube_forward, pfd_config
+from conftest import RequestLoop, http_get, kube_forward, pfd_config, reserve_ports
 
 TRANSITION = re.compile(r"\bweb: (?P<previous>\w+) -> (?P<state>\w+): (?P<reason>.*)$")
 UNREACHABLE = r"(?i:API server.*unreachable|unreachable.*API server)"
@@ -84,7 +84,7 @@ def test_api_server_refusing_connections_for_10s_backs_off_as_unreachable_then_r
     cluster, make_pfd
 ):
     pods = cluster.add_deployment("web", replicas=1, ports={"http": 8080})
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     start_timeout = 4
     pfd = make_pfd(pfd_config(
         cluster, kube_forward("web", "deployment/web", f"{port}:8080"),
@@ -109,7 +109,7 @@ def test_api_server_that_accepts_but_never_answers_for_10s_backs_off_as_unreacha
     cluster, make_pfd
 ):
     pods = cluster.add_deployment("web", replicas=1, ports={"http": 8080})
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     # requestTimeout bounds each API request kubectl makes; startTimeout bounds the whole
     # start, whatever hangs.
     start_timeout = 6

@@ -3,7 +3,7 @@ controls them (scenarios 1, 4 and 9 of the end-to-end suite)."""
 
 from __future__ import annotations
 
-from conftest import free_ports, http_get, kube_forward, pfd_config
+from conftest import http_get, kube_forward, pfd_config, reserve_ports
 from pfd_harness import wait_for_exit
 
 
@@ -14,7 +14,7 @@ def cmdline(pid: int) -> list[str]:
 
 def test_deployment_forward_becomes_ready_and_reaches_one_of_its_pods(cluster, make_pfd):
     pods = cluster.add_deployment("web", replicas=2, ports={"http": 8080})
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080")))
 
     pfd.wait_for_state("web", "READY")
@@ -31,7 +31,7 @@ def test_deployment_forward_becomes_ready_and_reaches_one_of_its_pods(cluster, m
 def test_service_with_a_named_target_port_reaches_a_pod_behind_it(cluster, make_pfd):
     pods = cluster.add_deployment("web", replicas=2, ports={"http": 8080})
     cluster.add_service("web", selector={"app": "web"}, ports=[("http", 80, "http")])
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     pfd = make_pfd(pfd_config(cluster, kube_forward("web", "service/web", f"{port}:80")))
 
     pfd.wait_for_state("web", "READY")
@@ -41,7 +41,7 @@ def test_service_with_a_named_target_port_reaches_a_pod_behind_it(cluster, make_
 
 def test_statefulset_forward_reaches_its_first_pod(cluster, make_pfd):
     cluster.add_statefulset("db", replicas=1, ports={"postgres": 5432})
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     pfd = make_pfd(pfd_config(cluster, kube_forward("db", "statefulset/db", f"{port}:5432")))
 
     pfd.wait_for_state("db", "READY")
@@ -52,7 +52,7 @@ def test_statefulset_forward_reaches_its_first_pod(cluster, make_pfd):
 
 def test_bare_pod_name_forwards_to_that_pod(cluster, make_pfd):
     cluster.add_pod("solo", ports=8080)
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     pfd = make_pfd(pfd_config(cluster, kube_forward("solo", "solo", f"{port}:8080")))
 
     pfd.wait_for_state("solo", "READY")
@@ -64,7 +64,7 @@ def test_bare_pod_name_forwards_to_that_pod(cluster, make_pfd):
 def test_forwards_in_two_contexts_and_namespaces_run_side_by_side(cluster, make_pfd):
     web = cluster.add_deployment("web", replicas=1, ports={"http": 8080})
     cart = cluster.add_deployment("cart", ns="shop", replicas=1, ports={"http": 8080})
-    web_port, cart_port = free_ports(2)
+    web_port, cart_port = reserve_ports(2)
     pfd = make_pfd(pfd_config(
         cluster,
         kube_forward("web", "deployment/web", f"{web_port}:8080"),
@@ -89,7 +89,7 @@ def test_pfctl_restart_replaces_the_kubectl_child_and_the_forward_is_ready_again
     cluster, make_pfd
 ):
     pods = cluster.add_deployment("web", replicas=1, ports={"http": 8080})
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080")))
     pfd.wait_for_state("web", "READY")
     old_pid = pfd.forward("web")["pid"]
@@ -110,7 +110,7 @@ def test_http_probes_through_kubectl_leave_the_forward_and_its_output_clean(clus
     # normally: a reset (a close with unread bytes, or SO_LINGER 0) makes kubectl log an error
     # for every probe, which fails this test.
     (pod,) = cluster.add_deployment("web", replicas=1, ports={"http": 8080})
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     probe = {"httpGet": {"path": "/healthz"}, "periodSeconds": 1}
     pfd = make_pfd(pfd_config(
         cluster, kube_forward("web", "deployment/web", f"{port}:8080", readiness=probe)))

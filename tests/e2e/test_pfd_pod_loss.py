@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import KUBECTL_MINOR, RequestLoop, free_ports, http_get, kube_forward, pfd_config
+from conftest import KUBECTL_MINOR, RequestLoop, http_get, kube_forward, pfd_config, reserve_ports
 
 
 def live_pods(cluster, target: str) -> list[str]:
@@ -28,7 +28,7 @@ def test_deleted_pod_is_replaced_and_requests_succeed_again_on_a_live_pod(
     cluster, make_pfd, close_sessions, report_figure
 ):
     cluster.add_deployment("web", replicas=2, ports={"http": 8080})
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080")))
     pfd.wait_for_state("web", "READY")
     doomed = http_get(port)
@@ -63,7 +63,7 @@ def test_deleted_pod_without_traffic_is_left_for_a_live_pod_by_pfds_pod_watch(
     outlives the pod): only pfd's watch of the pods can move the forward. The grace period is
     long, so the pod's end cannot be what moves it."""
     cluster.add_deployment("web", replicas=2, ports={"http": 8080})
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080")))
     pfd.wait_for_state("web", "READY")
     doomed = pfd.forward("web").get("pod") or http_get(port)
@@ -92,7 +92,7 @@ def test_forward_waiting_for_a_pod_starts_as_soon_as_one_runs_not_after_its_back
     saw 26 s after a few dozen deletions). Scaling to 0 and back makes the gap certain; the
     backoff here is longer than the wait, so only that reaction makes the forward READY in time."""
     (first,) = cluster.add_deployment("web", replicas=1, ports={"http": 8080})
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     slow_backoff = {"initial": "30s", "max": "30s", "jitter": 0}
     pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080"),
                               backoff=slow_backoff))
@@ -121,7 +121,7 @@ def test_rollout_ends_on_a_new_pod_not_a_terminating_one(
     pfd's own choice of pod can take it there."""
     old_pods = cluster.add_deployment("web", replicas=2, ports={"http": 8080})
     cluster.backdate("deployment/web", 3600)
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080")))
     pfd.wait_for_state("web", "READY")
     assert http_get(port) in old_pods
@@ -156,7 +156,7 @@ def test_app_not_listening_in_the_pod_is_the_reason_and_the_forward_recovers(
     cluster, make_pfd
 ):
     (pod,) = cluster.add_deployment("web", replicas=1, ports={"http": 8080})
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080")))
     pfd.wait_for_state("web", "READY")
     mark = pfd.mark()

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from conftest import RequestLoop, free_ports, kube_forward, pfd_config
+from conftest import RequestLoop, kube_forward, pfd_config, reserve_ports
 from pfd_harness import wait_for_exit
 
 BACKOFF_LINE = re.compile(r"\bweb: \w+ -> BACKOFF: (?P<reason>.*); retrying in (?P<delay>\S+)$")
@@ -41,7 +41,7 @@ def test_healthz_answering_500_makes_the_forward_unhealthy_and_restarted_until_i
     cluster, make_pfd
 ):
     (pod,) = cluster.add_deployment("web", replicas=1, ports={"http": 8080})
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     probe = {"httpGet": {"path": "/healthz"}, "periodSeconds": 1, "timeoutSeconds": 1,
              "failureThreshold": 1}
     pfd = make_pfd(pfd_config(
@@ -79,7 +79,7 @@ def test_probe_into_a_pod_whose_app_is_not_listening_says_so_and_backs_off_with_
 ):
     (pod,) = cluster.add_deployment("web", replicas=1, ports={"http": 8080})
     cluster.stop_backend(pod)  # the pod runs, but nothing in it listens on 8080
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     probe = {handler: {"path": "/healthz"} if handler == "httpGet" else {},
              "periodSeconds": 1, "timeoutSeconds": 1}
     pfd = make_pfd(pfd_config(

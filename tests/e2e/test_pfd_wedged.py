@@ -12,7 +12,7 @@ sets, not kubectl's own (30 s per connection for hung streams, never for a hung 
 
 from __future__ import annotations
 
-from conftest import RequestLoop, free_ports, http_get, kube_forward, pfd_config
+from conftest import RequestLoop, http_get, kube_forward, pfd_config, reserve_ports
 from pfd_harness import wait_for_exit
 
 
@@ -20,7 +20,7 @@ def test_hung_streams_are_detected_by_the_readiness_probe_and_kubectl_is_replace
     cluster, make_pfd
 ):
     pods = cluster.add_deployment("web", replicas=1, ports={"http": 8080})
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     probe = {"httpGet": {"path": "/healthz"}, "timeoutSeconds": 1, "periodSeconds": 1,
              "failureThreshold": 2}
     pfd = make_pfd(pfd_config(
@@ -46,7 +46,7 @@ def test_hung_streams_are_detected_by_the_readiness_probe_and_kubectl_is_replace
 
 def test_hung_port_forward_upgrade_is_cut_by_the_start_timeout_and_retried(cluster, make_pfd):
     cluster.add_deployment("web", replicas=1, ports={"http": 8080})
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     pfd = make_pfd(pfd_config(
         cluster, kube_forward("web", "deployment/web", f"{port}:8080"), startTimeout="2s"))
     pfd.wait_for_state("web", "READY")

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import free_ports, kube_forward, pfd_config
+from conftest import kube_forward, pfd_config, reserve_ports
 
 TRANSITION = re.compile(r"\bweb: \w+ -> (?P<state>\w+): ")
 RETRY = re.compile(r"retrying in (?P<delay>[\d.]+)(?P<unit>ms|s)\b")
@@ -47,7 +47,7 @@ def assert_backs_off_with_growing_delays(pfd, name: str, expected: str) -> str:
 
 def test_deployment_not_found_names_it_and_backs_off(cluster, make_pfd):
     cluster.add_deployment("web", ports={"http": 8080})
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/wbe", f"{port}:8080")))
 
     assert_backs_off_with_growing_delays(pfd, "web", 'deployments.apps "wbe" not found')
@@ -55,7 +55,7 @@ def test_deployment_not_found_names_it_and_backs_off(cluster, make_pfd):
 
 def test_namespace_not_found_names_it_and_backs_off(cluster, make_pfd):
     cluster.add_deployment("web", ports={"http": 8080})
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     pfd = make_pfd(pfd_config(
         cluster, kube_forward("web", "deployment/web", f"{port}:8080", namespace="shpo")))
 
@@ -64,7 +64,7 @@ def test_namespace_not_found_names_it_and_backs_off(cluster, make_pfd):
 
 def test_unknown_context_names_it_and_backs_off(cluster, make_pfd):
     cluster.add_deployment("web", ports={"http": 8080})
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     pfd = make_pfd(pfd_config(
         cluster, kube_forward("web", "deployment/web", f"{port}:8080", context="fake-c")))
 
@@ -74,7 +74,7 @@ def test_unknown_context_names_it_and_backs_off(cluster, make_pfd):
 
 def test_kubectl_path_that_does_not_exist_fails_without_retrying(cluster, make_pfd):
     cluster.add_deployment("web", ports={"http": 8080})
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     pfd = make_pfd(pfd_config(
         cluster, kube_forward("web", "deployment/web", f"{port}:8080"),
         kubectl="/nonexistent/kubectl"))
@@ -94,7 +94,7 @@ def test_kubectl_path_that_does_not_exist_fails_without_retrying(cluster, make_p
 
 def test_kubectl_missing_from_path_fails_without_retrying(cluster, make_pfd, tmp_path):
     cluster.add_deployment("web", ports={"http": 8080})
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     empty_bin = tmp_path / "bin"
     empty_bin.mkdir()
     pfd = make_pfd(
@@ -141,7 +141,7 @@ def test_local_port_taken_names_the_port_and_the_holder_process_and_backs_off(
     cluster, make_pfd, port_holder
 ):
     cluster.add_deployment("web", ports={"http": 8080})
-    (port,) = free_ports(1)
+    (port,) = reserve_ports(1)
     holder = port_holder(port)
     pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080")))
 

@@ -212,20 +212,6 @@ class PfdInstance:
         return survivors
 
 
-def free_ports(count: int) -> List[int]:
-    """Ports the kernel just handed out on 127.0.0.1; free again when returned."""
-    import socket
-    sockets, ports = [], []
-    for _ in range(count):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        sockets.append(s)
-        ports.append(s.getsockname()[1])
-    for s in sockets:
-        s.close()
-    return ports
-
-
 def http_get(port: int, path: str = "/", timeout: float = 5.0) -> str:
     import urllib.request
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as response:

@@ -5,7 +5,8 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
 
-from pfd_harness import PfdInstance, free_ports  # noqa: E402
+from pfd_harness import PfdInstance  # noqa: E402
+from port_allocator import release_ports, reserve_ports  # noqa: E402
 
 PORT_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "port_server.py")
 PYTHON = "/usr/bin/python3"
@@ -42,4 +43,8 @@ def make_pfd():
 
 @pytest.fixture
 def ports():
-    return free_ports(4)
+    """Four local ports no other process is handed (tests/harness/port_allocator.py), given back
+    after the test."""
+    reserved = reserve_ports(4)
+    yield reserved
+    release_ports(reserved)

@@ -10,10 +10,14 @@ import signal
 import socket
 import stat
 import subprocess
+import sys
 import tempfile
 
 import pytest
 from packaging_support import cmake_install, systemd_verify, unit_directives
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
+from port_allocator import reserve_ports  # noqa: E402
 
 TIMEOUT = 30
 
@@ -152,9 +156,7 @@ def test_installed_pfd_runs_children_through_the_installed_helper(prefix, tmp_di
              "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
              "s.sendto(b'started', sys.argv[1])\n"
              "time.sleep(600)\n")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    (port,) = reserve_ports(1)
     config = os.path.join(tmp_dir, "forwards.yaml")
     with open(config, "w") as out:
         out.write("reloadOnChange: false\nforwards:\n"

@@ -23,6 +23,7 @@ from .api_routes import ApiRouter, PortForwardUpgrade, Request, Response, WatchS
 from .api_routes import field_selector_matches
 from .selectors import label_selector_matches
 from .portforward import PortForwardSession
+from .ports import release_ports, reserve_ports
 
 log = logging.getLogger("fakekube.apiserver")
 
@@ -278,6 +279,7 @@ class ApiServer:
         self.router = router
         self.host = host
         self.port = port
+        self._reserved_port: Optional[int] = None  # from the test-port allocator, if port was 0
         self.delay_seconds = 0.0
         self.stopping = False
         self.serving = False
@@ -362,10 +364,13 @@ class ApiServer:
     # --- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Listens (again) on the same port; the first start picks a free one."""
+        """Listens (again) on the same port; the first start reserves one (fakekube/ports.py)."""
         with self._lock:
             if self._listener is not None:
                 return
+            if self.port == 0:
+                (self.port,) = reserve_ports(1)
+                self._reserved_port = self.port
             listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
@@ -413,6 +418,9 @@ class ApiServer:
         self._not_hanging.set()
         self._upgrades_not_hanging.set()
         self.down()
+        if self._reserved_port is not None:
+            release_ports([self._reserved_port])
+            self._reserved_port = None
 
     def _accept_loop(self, listener: socket.socket) -> None:
         while True:

@@ -2,7 +2,8 @@
 
 GET / answers the pod's name, GET /healthz answers 200 (or 500 on cue), POST /echo returns the
 body. stop() closes the port and every open connection, as a dying container would; start()
-listens again on the same port.
+listens again on the same port, which the first start reserved (fakekube/ports.py); close() stops
+it for good and gives the port back.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import http.server
 import socket
 import threading
 from typing import Optional
+
+from .ports import release_ports, reserve_ports
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -101,9 +104,11 @@ class Backend:
             return self._counted.wait_for(lambda: self.requests >= count, timeout)
 
     def start(self) -> None:
-        """Listens on 127.0.0.1: a fresh port the first time, the same port afterwards."""
+        """Listens on 127.0.0.1: a reserved port the first time, the same port afterwards."""
         if self._server is not None:
             return
+        if self.port == 0:
+            (self.port,) = reserve_ports(1)
         server = _Server(("127.0.0.1", self.port), _Handler, bind_and_activate=False)
         server.backend = self
         try:
@@ -140,3 +145,10 @@ class Backend:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+
+    def close(self) -> None:
+        """Stops for good (the pod is gone) and gives the port back to the allocator."""
+        self.stop()
+        if self.port:
+            release_ports([self.port])
+            self.port = 0

@@ -40,7 +40,8 @@ _TARGET_KINDS = {
 
 
 class FakeCluster:
-    """A fake Kubernetes API server on 127.0.0.1 (port 0 unless given) and its kubeconfig.
+    """A fake Kubernetes API server on 127.0.0.1 (on a port from tests/harness/port_allocator.py
+    unless given) and its kubeconfig.
 
     server_version: what /version reports. The `kubectl` on PATH here is a dispatcher that runs
         the kubectl binary of the server's minor version (1.27..1.33) if it has one.

@@ -368,7 +368,7 @@ class ClusterState(WorkloadControllers):
             owner = self.owner_of(pod)
             self._changed_workload(owner)
         for backend in backends.values():
-            backend.stop()
+            backend.close()
         with self.lock:
             if owner is not None and owner.kind == "StatefulSet" and self.self_heal:
                 self.reconcile(owner)
@@ -491,4 +491,4 @@ class ClusterState(WorkloadControllers):
         for session in sessions:
             session.close()
         for backend in backends:
-            backend.stop()
+            backend.close()
