@@ -71,6 +71,11 @@ absl::Status Daemon::init(config::Config config) {
   }
   launcher_ = std::move(*launcher);
   prober_ = probe::ProberSet::createForLoop(dispatcher_->loop(), *launcher_);
+  auto relay = relay::LibuvRelay::create(dispatcher_->loop());
+  if (!relay.ok()) {
+    return relay.status();
+  }
+  relay_ = std::move(*relay);
 
   auto generator = std::make_shared<std::mt19937_64>(std::random_device{}());
   auto random = [generator] {
@@ -84,7 +89,8 @@ absl::Status Daemon::init(config::Config config) {
       .random = random,
       .find_port_owner = portOwnerFinder(dispatcher_->loop()),
       .stop_grace = options_.stop_grace,
-      .pod_watches = pod_watches_.get()});
+      .pod_watches = pod_watches_.get(),
+      .relay = relay_.get()});
   supervisor_ = std::make_unique<core::Supervisor>(*forward_context_);
 
   v1::GetVersionResponse version;
@@ -140,6 +146,7 @@ Daemon::~Daemon() {
   supervisor_.reset();
   pod_watches_.reset();
   forward_context_.reset();
+  relay_.reset();
   prober_.reset();
   launcher_.reset();
   dispatcher_.reset();

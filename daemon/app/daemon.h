@@ -16,6 +16,7 @@
 #include "daemon/event/libuv_signal_watcher.h"
 #include "daemon/probe/prober_set.h"
 #include "daemon/process/libuv_process_launcher.h"
+#include "daemon/relay/libuv_relay.h"
 #include "daemon/rpc/control_service.h"
 #include "grpcpp/grpcpp.h"
 
@@ -64,6 +65,7 @@ class Daemon {
   event::LibuvDispatcherPtr dispatcher_;
   process::LibuvProcessLauncherPtr launcher_;
   std::unique_ptr<probe::ProberSet> prober_;
+  std::unique_ptr<relay::LibuvRelay> relay_;
   std::unique_ptr<core::PodWatchHub> pod_watches_;
   std::unique_ptr<core::ForwardContext> forward_context_;
   std::unique_ptr<core::Supervisor> supervisor_;

@@ -87,6 +87,7 @@ void Forward::start() {
     return;
   }
   want_running_ = true;
+  moving_ = false;
   budget_.reset();
   retry_timer_->disable();
   if (current_ != nullptr && current_->broken()) {
@@ -123,6 +124,7 @@ void Forward::restart() {
     return;
   }
   want_running_ = true;
+  moving_ = false;
   budget_.reset();
   retry_timer_->disable();
   pod_check_.reset();
@@ -336,6 +338,7 @@ void Forward::onTunnelResolved(Tunnel& tunnel, const Resolution& resolution) {
   if (!podLive(resolution.pods, check.pod)) {
     // Replaced under our feet (a rollout, a deletion): not a failure, so no backoff, however
     // short the last run was and however often it happens.
+    moving_ = true;
     const std::string text =
         absl::StrCat("pod ", check.pod, " is gone: moving to pod ", resolution.pod);
     note(text);
@@ -380,6 +383,11 @@ void Forward::onTunnelReady(Tunnel& tunnel) {
     return;
   }
   ready_since_ = context_.dispatcher.monotonicTime();
+  moving_ = false;
+  pod_waits_ = 0;
+  if (!tunnel.pod().empty()) {
+    pod_ = tunnel.pod();
+  }
   if (holder_ != nullptr && spec_.holdsPorts()) {
     holder_->serve(Upstream{.id = current_id_, .ports = tunnel.upstreamPorts()});
   }
@@ -461,6 +469,20 @@ void Forward::afterRun(const Tunnel& tunnel, const TunnelEnd& end) {
   }
   if (end.cause == TunnelCause::kNoPod) {
     waiting_for_pod_ = true;
+    if (moving_ || pod_check_.has_value()) {
+      // Its pod went away and no other is Ready yet (a one-replica rollout, a deletion): the
+      // cluster's doing, not a failure, so no backoff. It waits, holding connections; a Ready pod
+      // (the pod watch) starts it, and a slow re-check covers a watch that missed it.
+      pod_check_.reset();
+      moving_ = true;
+      const Milliseconds recheck = restartDelay(spec_.backoff, pod_waits_++, context_.random());
+      retry_timer_->enable(recheck);
+      const std::string text = absl::StrCat(end.reason, "; waiting for a Ready pod");
+      note(text);
+      spdlog::info("{}: {}", spec_.name, text);
+      setState(ForwardState::kStarting, text);
+      return;
+    }
     enterBackoff(end.reason, budget_.afterFailedStart(spec_.backoff, context_.random()));
     return;
   }

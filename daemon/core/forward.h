@@ -239,7 +239,10 @@ class Forward : private TunnelObserver {
   event::MonotonicTime retry_at_;
   event::TimerPtr retry_timer_;
   PodWatchRegistrationPtr pod_watch_;
-  bool waiting_for_pod_ = false;  // BACKOFF only because no pod of the target runs
+  bool waiting_for_pod_ = false;  // no pod of the target runs: a Ready one starts it at once
+  // The run was started because its pod went away: no pod to go to yet is a wait, not a failure.
+  bool moving_ = false;
+  int pod_waits_ = 0;  // re-checks while moving with no Ready pod; they slow down
   std::optional<TargetObject> target_cache_;  // the workload's selector, kept across runs
   std::optional<ProbeStatus> probe_status_;
   PortOwnerQueryPtr owner_query_;

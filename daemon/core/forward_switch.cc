@@ -59,6 +59,7 @@ void Forward::onPodEvent(const PodEvent& event) {
       note(text);
       spdlog::info("{}: {}", spec_.name, text);
       pod_check_.reset();
+      moving_ = true;
       retireAll();
       run();
     }
@@ -73,7 +74,8 @@ void Forward::onPodEvent(const PodEvent& event) {
     startNext();
     return;
   }
-  if (state_ == ForwardState::kBackoff && waiting_for_pod_ && ready_pod) {
+  if (waiting_for_pod_ && ready_pod && current_ == nullptr &&
+      (state_ == ForwardState::kBackoff || state_ == ForwardState::kStarting)) {
     // The wait was the cluster's doing, not a failure of the forward: do not sit out a backoff
     // that grew while no pod ran.
     const std::string text = absl::StrCat("pod ", event.name, " is ready: starting now");
@@ -120,6 +122,8 @@ void Forward::completeSwitch() {
   current_ = std::move(next_);
   current_id_ = next_id_;
   pod_ = current_->pod();
+  moving_ = false;
+  pod_waits_ = 0;
   ready_since_ = context_.dispatcher.monotonicTime();
   holder_->serve(Upstream{.id = current_id_, .ports = current_->upstreamPorts()});
   const uint64_t open = holder_->connectionsOn(old_id);
@@ -174,10 +178,13 @@ bool Forward::promoteNext() {
   const std::string from = switch_->from_pod;
   switch_.reset();
   if (next_ == nullptr) {
+    moving_ = true;
     return false;  // nothing started yet: the usual way out (a fresh look at the pods)
   }
   current_ = std::move(next_);
   current_id_ = next_id_;
+  pod_ = current_->pod();
+  moving_ = true;
   ready_since_.reset();
   setState(ForwardState::kStarting,
            absl::StrCat("pod ", from, " went away before the switch finished; waiting for ",

@@ -267,10 +267,16 @@ class RequestLoop:
                     self._cond.notify_all()
             self._stopping.wait(self.pause)
 
-    def wait_for_answer(self, accept, timeout: float = 30.0) -> str:
-        """Blocks until a successful request's answer satisfies accept(answer); returns it."""
+    def mark(self) -> int:
+        """The number of answers so far: wait_for_answer(since=mark()) looks only at later ones."""
+        with self._cond:
+            return len(self.answers)
+
+    def wait_for_answer(self, accept, timeout: float = 30.0, since: int = 0) -> str:
+        """Blocks until a successful request's answer (the `since`-th or a later one) satisfies
+        accept(answer); returns it."""
         deadline = time.monotonic() + timeout
-        seen = 0
+        seen = since
         with self._cond:
             while True:
                 for answer in self.answers[seen:]:

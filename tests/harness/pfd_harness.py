@@ -172,6 +172,13 @@ class PfdInstance:
         return self.log.wait_for(rf"\b{re.escape(name)}: \w+ -> {state}: (?P<reason>.*)$",
                                  since=since, timeout=timeout)
 
+    def wait_for_serving(self, name: str, since: int = 0,
+                         timeout: float = DEFAULT_TIMEOUT) -> re.Match:
+        """Waits for `name` to serve again after `since`: a transition to READY, or a switch to
+        another pod (make-before-break keeps the forward READY, so that is not a transition)."""
+        return self.log.wait_for(rf"\b{re.escape(name)}: (\w+ -> READY: |switched from pod )",
+                                 since=since, timeout=timeout)
+
     def wait_for_log(self, pattern: str, since: int = 0,
                      timeout: float = DEFAULT_TIMEOUT) -> re.Match:
         return self.log.wait_for(pattern, since=since, timeout=timeout)

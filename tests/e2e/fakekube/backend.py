@@ -1,6 +1,7 @@
 """The process "inside" a fake pod: a small HTTP server on 127.0.0.1.
 
-GET / answers the pod's name, GET /healthz answers 200 (or 500 on cue), POST /echo returns the
+GET / answers the pod's name, GET /slow?ms=N answers it after N milliseconds (a request in
+flight across a pod switch), GET /healthz answers 200 (or 500 on cue), POST /echo returns the
 body. stop() closes the port and every open connection, as a dying container would; start()
 listens again on the same port, which the first start reserved (fakekube/ports.py); close() stops
 it for good and gives the port back.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import http.server
 import socket
 import threading
+import time
 from typing import Optional
 
 from .ports import release_ports, reserve_ports
@@ -43,6 +45,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             else:
                 self._reply(500, b"unhealthy")
         elif path == "/":
+            self._reply(200, backend.pod_name.encode())
+        elif path == "/slow":
+            query = dict(part.split("=", 1) for part in self.path.partition("?")[2].split("&")
+                         if "=" in part)
+            time.sleep(min(int(query.get("ms", "1000")), 30000) / 1000)
             self._reply(200, backend.pod_name.encode())
         else:
             self._reply(404, b"not found")

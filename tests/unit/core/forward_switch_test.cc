@@ -270,6 +270,60 @@ TEST_F(ForwardSwitchTest, TheOldPodVanishingBeforeTheNewRunIsReadyHoldsConnectio
   }
 }
 
+TEST_F(ForwardSwitchTest, ALostPodWithNoOtherReadyIsAWaitNotABackoffAndAReadyPodEndsIt) {
+  launcher_.setExitOnTerminate(false);
+  auto forward = readyOn("web-0");
+  pod("MODIFIED", "web-0", true, /*ready=*/false);  // one replica, deleted; its session closed
+  tunnels()[0]->printError("error: lost connection to pod");
+  tunnels()[0]->exit(1);
+  dispatcher_.runPosted();
+  // The fresh look: nothing runs yet.
+  ASSERT_EQ(launcher_.last()->spec.argv[2], "pods");
+  answer("web-0\t2026-11-24T10:00:00Z\tterminating\tRunning\tFalse\thttp=8000,\n");
+  EXPECT_EQ(forward->state(), ForwardState::kStarting) << "waiting, not backing off";
+  auto waiting = connect();
+  EXPECT_FALSE(waiting->relayed());
+  const size_t spawned = launcher_.spawnCount();
+  pod("ADDED", "web-1", false, /*ready=*/false);
+  EXPECT_EQ(launcher_.spawnCount(), spawned);
+  pod("MODIFIED", "web-1", false, /*ready=*/true);
+  ASSERT_EQ(tunnels().back()->spec.argv[2], "pod/web-1");
+  printForwarding(*tunnels().back(), forward->spec(), 41000);
+  EXPECT_EQ(forward->state(), ForwardState::kReady);
+  EXPECT_EQ(waiting->upstream_port, 41000);
+  for (const Transition& transition : observer_.transitions) {
+    EXPECT_NE(transition.to, ForwardState::kBackoff);
+  }
+}
+
+TEST_F(ForwardSwitchTest, APromotedRunThatFindsNoReadyPodWaitsWithoutBackoff) {
+  launcher_.setExitOnTerminate(false);
+  auto forward = makeForward(deploymentSpec());
+  forward->activate();
+  watch_ = launcher_.children()[0];
+  answer("Deployment\napp=web,\n\n\n");
+  answer("web-0\t2026-11-24T10:05:00Z\tlive\tRunning\tTrue\thttp=8000,\n");
+  printForwarding(*launcher_.last(), forward->spec());
+  ASSERT_EQ(forward->state(), ForwardState::kReady);
+  // The watch has not listed the namespace yet: the next run asks kubectl for the pods.
+  pod("MODIFIED", "web-0", true, /*ready=*/false);
+  ASSERT_EQ(launcher_.last()->spec.argv[2], "pods");
+  auto get_pods = launcher_.last();
+  tunnels()[0]->printError("error: lost connection to pod");
+  tunnels()[0]->exit(1);
+  dispatcher_.runPosted();
+  EXPECT_EQ(forward->state(), ForwardState::kStarting);
+  get_pods->print("web-0\t2026-11-24T10:00:00Z\tterminating\tRunning\tFalse\thttp=8000,");
+  get_pods->exit(0);
+  dispatcher_.runPosted();
+  EXPECT_EQ(forward->state(), ForwardState::kStarting) << "a wait for a pod, not a failure";
+  for (const Transition& transition : observer_.transitions) {
+    EXPECT_NE(transition.to, ForwardState::kBackoff);
+  }
+  pod("ADDED", "web-1", false);
+  ASSERT_EQ(tunnels().back()->spec.argv[2], "pod/web-1");
+}
+
 TEST_F(ForwardSwitchTest, AReloadDuringASwitchReplacesBothRuns) {
   launcher_.setExitOnTerminate(false);
   auto forward = readyOn("web-0");
