@@ -217,7 +217,9 @@ TEST_F(LibuvConnectionTest, AnUpstreamThatHalfClosesStillReceivesEverythingTheCl
 // One thread drives both peers with non-blocking sockets between passes of the loop, so that
 // "the upstream cannot write any more" is an observation, not a timing.
 TEST_F(LibuvConnectionTest, AClientThatStopsReadingBoundsTheQueueAndBlocksTheUpstream) {
-  constexpr uint64_t kTotal = 64 * kMiB;  // the upstream blocks after ~6 MiB
+  // The upstream blocks after ~6 MiB here; the kernel buffers on the way could hold up to ~38 MiB
+  // (tcp_rmem's 32 MiB maximum on the relay's side, autotuned, plus tcp_wmem's 4 MiB).
+  constexpr uint64_t kTotal = 128 * kMiB;
   const size_t bound = limits().high_watermark + RelayBuffer::kStandardSize;
   const Pattern download(7);
   uint16_t upstream_port = 0;

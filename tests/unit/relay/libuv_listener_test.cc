@@ -7,8 +7,11 @@
 
 #include <atomic>
 #include <csignal>
+#include <fstream>
+#include <sstream>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "daemon/relay/libuv_relay.h"
 #include "gmock/gmock.h"
@@ -34,6 +37,26 @@ class LibuvListenerTest : public testing::RelayFixture {
   }
 };
 
+// What the kernel holds unread for the socket connected from 127.0.0.1:remote_port to
+// 127.0.0.1:local_port (rx_queue in /proc/net/tcp), or -1 if there is no such socket.
+long unreadBytes(uint16_t local_port, uint16_t remote_port) {
+  std::ifstream table("/proc/net/tcp");
+  std::string line;
+  std::getline(table, line);  // the header
+  const std::string local = absl::StrCat("0100007F:", absl::Hex(local_port, absl::kZeroPad4));
+  const std::string remote = absl::StrCat("0100007F:", absl::Hex(remote_port, absl::kZeroPad4));
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string slot, local_field, remote_field, state, queues;
+    fields >> slot >> local_field >> remote_field >> state >> queues;
+    if (absl::EqualsIgnoreCase(local_field, local) &&
+        absl::EqualsIgnoreCase(remote_field, remote)) {
+      return std::stol(queues.substr(queues.find(':') + 1), nullptr, 16);
+    }
+  }
+  return -1;
+}
+
 uint16_t localPort(int fd) {
   sockaddr_in address{};
   socklen_t length = sizeof address;
@@ -44,8 +67,8 @@ uint16_t localPort(int fd) {
 TEST_F(LibuvListenerTest, HandsOverAcceptedConnectionsUnreadUntilRelayTo) {
   EXPECT_NE(relayPort(), 0);
   Socket client = testing::connectToLoopback(relayPort());
-  ASSERT_TRUE(testing::sendAll(client.fd(), "sent before relayTo"));
-  testing::shutdownWrite(client.fd());
+  const std::string early = "sent before relayTo";
+  ASSERT_TRUE(testing::sendAll(client.fd(), early));
 
   LibuvConnection& connection = accepted(1);
   EXPECT_EQ(connection.peer(), absl::StrCat("127.0.0.1:", localPort(client.fd())));
@@ -54,6 +77,8 @@ TEST_F(LibuvListenerTest, HandsOverAcceptedConnectionsUnreadUntilRelayTo) {
   }
   EXPECT_EQ(connection.bytesIn(), 0u);
   EXPECT_EQ(connection.bytesOut(), 0u);
+  // The bytes wait in the kernel, unread, on the relay's side of the connection.
+  EXPECT_EQ(unreadBytes(relayPort(), localPort(client.fd())), static_cast<long>(early.size()));
 
   uint16_t upstream_port = 0;
   Socket upstream_listener = testing::listenOnLoopback(&upstream_port);
@@ -61,14 +86,14 @@ TEST_F(LibuvListenerTest, HandsOverAcceptedConnectionsUnreadUntilRelayTo) {
   std::atomic<bool> upstream_done{false};
   spawn([&] {
     Socket upstream = testing::acceptFrom(upstream_listener);
-    upstream_got = testing::receiveUntilEof(upstream.fd());
+    upstream_got = testing::receiveExactly(upstream.fd(), early.size());
     upstream_done = true;
   });
   EndRecorder recorder;
   connection.relayTo("127.0.0.1", upstream_port, {}, recorder.callback());
   ASSERT_TRUE(loop_.runUntil([&] { return upstream_done.load(); }));
   joinPeers();
-  EXPECT_EQ(upstream_got, "sent before relayTo");
+  EXPECT_EQ(upstream_got, early);
   EXPECT_EQ(connection.bytesIn(), upstream_got.size());
 }
 
@@ -119,6 +144,27 @@ TEST_F(LibuvListenerTest, ConnectionsOutliveTheirListener) {
   ASSERT_TRUE(loop_.runUntil([&] { return done.load(); }));
   joinPeers();
   EXPECT_EQ(client_got, "still here");
+}
+
+TEST_F(LibuvListenerTest, TheRelayMayGoBeforeItsListenersAndConnections) {
+  relay_.reset();
+  Socket client = testing::connectToLoopback(relayPort());
+  LibuvConnection& connection = accepted(1);
+  uint16_t upstream_port = 0;
+  Socket upstream_listener = testing::listenOnLoopback(&upstream_port);
+  std::string client_got;
+  std::atomic<bool> done{false};
+  spawn([&] {
+    Socket upstream = testing::acceptFrom(upstream_listener);
+    testing::sendAll(upstream.fd(), "relayed");
+    client_got = testing::receiveExactly(client.fd(), 7);
+    done = true;
+  });
+  EndRecorder recorder;
+  connection.relayTo("127.0.0.1", upstream_port, {}, recorder.callback());
+  ASSERT_TRUE(loop_.runUntil([&] { return done.load(); }));
+  joinPeers();
+  EXPECT_EQ(client_got, "relayed");
 }
 
 TEST_F(LibuvListenerTest, AListenerMayBeDestroyedInsideItsOwnAcceptCallback) {
