@@ -15,7 +15,8 @@ and upstream -> client (download), the median of --runs (3); and the latency of 
 (20,000) request/response round trips of --message-size (64) bytes per run, one at a time, in
 --batches (10) connections interleaved with the other paths' (p50/p99 over all runs' samples).
 "added" is the path's latency minus the direct one's: what the hop costs. The relay's CPU time
-per GiB moved comes from /proc (utime + stime, and for socat its forked children's). Targets: the
+per GiB moved and per round trip comes from /proc (utime + stime, and for socat its forked
+children's). Targets: the
 relay moves at least as many bytes a second as socat, and adds no more p50 latency than socat.
 
   cmake --build build --target pfd-relay-hop pfd-relay-load
@@ -159,6 +160,8 @@ class Figures:
         self.download: List[float] = []
         self.cpu_per_gib: List[float] = []
         self.latencies: List[float] = []  # µs, every round trip of every batch
+        self.latency_cpu = 0.0  # seconds of the relay's CPU over all latency batches
+        self.latency_trips = 0  # round trips in them, the unmeasured warm-up ones included
 
 
 def percentile(samples: List[float], fraction: float) -> Optional[float]:
@@ -190,8 +193,14 @@ def measure(args: argparse.Namespace, paths: List[Path], scratch: str) -> Dict[s
         for _ in range(args.batches):
             for path in paths:
                 samples = os.path.join(scratch, "samples")
+                before = path.cpu()
                 run_load(args.load_bin, "latency", str(path.port), str(per_batch),
                          str(args.message_size), samples)
+                after = path.cpu()
+                if before is not None and after is not None:
+                    figures[path.name].latency_cpu += after - before
+                    # The load client also makes per_batch / 10 unmeasured round trips first.
+                    figures[path.name].latency_trips += per_batch + per_batch // 10
                 with open(samples) as lines:
                     figures[path.name].latencies.extend(float(line) for line in lines)
         for path in paths:
@@ -203,6 +212,13 @@ def measure(args: argparse.Namespace, paths: List[Path], scratch: str) -> Dict[s
 
 def median(values: List[float]) -> Optional[float]:
     return statistics.median(values) if values else None
+
+
+def cpu_per_trip(figures: Figures) -> Optional[float]:
+    # Over all batches together: one batch lasts a few of the 10 ms ticks /proc counts in.
+    if figures.latency_trips == 0:
+        return None
+    return figures.latency_cpu * 1e6 / figures.latency_trips
 
 
 def p50(figures: Figures) -> float:
@@ -221,7 +237,7 @@ def report(args: argparse.Namespace, paths: List[Path], figures: Dict[str, Figur
            via: str, socat: Optional[str]) -> List[str]:
     direct = figures["direct"]
     header = ["path", "upload MiB/s", "download MiB/s", "CPU s/GiB", "p50 us", "p99 us",
-              "added p50 us", "added p99 us"]
+              "added p50 us", "added p99 us", "CPU us/trip"]
     rows = []
     for path in paths:
         f = figures[path.name]
@@ -229,7 +245,7 @@ def report(args: argparse.Namespace, paths: List[Path], figures: Dict[str, Figur
         added99 = None if path.name == "direct" else p99(f) - p99(direct)
         rows.append([path.name, text(median(f.upload)), text(median(f.download)),
                      text(median(f.cpu_per_gib), 2), text(p50(f), 1), text(p99(f), 1),
-                     text(added50, 1), text(added99, 1)])
+                     text(added50, 1), text(added99, 1), text(cpu_per_trip(f), 1)])
     widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]
     print(f"\nThroughput: one connection, {args.bytes / MIB:.0f} MiB each way, median of "
           f"{args.runs} run(s). Latency: {len(direct.latencies)} round trips of "
