@@ -9,6 +9,8 @@ packages=(
   python3 python3-pytest python3-yaml python3-jsonschema openssl procps iproute2 systemd
   # curl: the commands the demo (scripts/demo.sh) suggests for breaking its cluster.
   curl
+  # socat: the relay bench (bench/relay.py) compares pfd's relay hop with it.
+  socat
   # Packaging: dpkg-shlibdeps for the .deb, groff/man-db to lint the man pages, zsh and fish to
   # check the completions.
   dpkg-dev groff-base man-db zsh fish

@@ -284,7 +284,14 @@ void LibuvConnection::report(const RelayEnd& result) {
 }
 
 void LibuvConnection::reportLater(RelayEnd result) {
-  state_ = result.replayable ? State::kAwaitingReplay : State::kEnded;
+  // Failures found inside relayTo() come before any client byte was read, so they leave the
+  // connection replayable; should one not, the connection ends as end() would end it.
+  if (result.replayable) {
+    state_ = State::kAwaitingReplay;
+  } else {
+    state_ = State::kEnded;
+    client_->close(RelayStream::Close::kReset);
+  }
   if (!deferred_) {
     deferred_ = std::make_unique<DeferredCall>(loop_);
   }
