@@ -321,7 +321,9 @@ TEST_F(ForwardSwitchTest, APromotedRunThatFindsNoReadyPodWaitsWithoutBackoff) {
     EXPECT_NE(transition.to, ForwardState::kBackoff);
   }
   pod("ADDED", "web-1", false);
-  ASSERT_EQ(tunnels().back()->spec.argv[2], "pod/web-1");
+  ASSERT_EQ(launcher_.last()->spec.argv[2], "pods") << "a Ready pod starts it at once";
+  answer("web-1\t2026-11-24T10:06:00Z\tlive\tRunning\tTrue\thttp=8000,\n");
+  EXPECT_EQ(tunnels().back()->spec.argv[2], "pod/web-1");
 }
 
 TEST_F(ForwardSwitchTest, AReloadDuringASwitchReplacesBothRuns) {
