@@ -453,6 +453,10 @@ void Forward::onTunnelEnded(Tunnel& tunnel, const TunnelEnd& end) {
 void Forward::afterRun(const Tunnel& tunnel, const TunnelEnd& end) {
   const std::optional<Milliseconds> ready_for = readyFor();
   ready_since_.reset();
+  // A fresh look at the pods that ended before it resolved (the API server did not answer)
+  // settles nothing about the pod it looked for: its own end decides.
+  const bool was_pod_check = pod_check_.has_value();
+  pod_check_.reset();
   if (shutting_down_ || !want_running_) {
     return;
   }
@@ -469,11 +473,10 @@ void Forward::afterRun(const Tunnel& tunnel, const TunnelEnd& end) {
   }
   if (end.cause == TunnelCause::kNoPod) {
     waiting_for_pod_ = true;
-    if (moving_ || pod_check_.has_value()) {
+    if (moving_ || was_pod_check) {
       // Its pod went away and no other is Ready yet (a one-replica rollout, a deletion): the
       // cluster's doing, not a failure, so no backoff. It waits, holding connections; a Ready pod
       // (the pod watch) starts it, and a slow re-check covers a watch that missed it.
-      pod_check_.reset();
       moving_ = true;
       const Milliseconds recheck = restartDelay(spec_.backoff, pod_waits_++, context_.random());
       retry_timer_->enable(recheck);
@@ -563,7 +566,9 @@ void Forward::enterFailed(const std::string& reason) {
 
 void Forward::setState(ForwardState state, const std::string& reason) {
   const ForwardState previous = state_;
-  if (previous == state) {
+  // Every backoff is news (a retry that failed again, with its delay); other states set to
+  // themselves are not.
+  if (previous == state && state != ForwardState::kBackoff) {
     return;
   }
   state_ = state;

@@ -44,6 +44,18 @@ void Forward::onPodEvent(const PodEvent& event) {
   }
   const bool ours = current_ != nullptr && event.name == current_->pod() &&
                     !current_->broken() && want_running_;
+  if (ours && event.type == "DELETED" && switch_.has_value() && next_ == nullptr) {
+    // It served while no other pod was Ready; now it is gone (its kubectl may not know yet, with
+    // no traffic): nothing serves until a Ready pod comes. A wait, not a failure.
+    const std::string text = absl::StrCat("pod ", event.name, " is gone and no other pod of ",
+                                          spec_.target, " is Ready yet: waiting for one");
+    note(text);
+    spdlog::info("{}: {}", spec_.name, text);
+    moving_ = true;
+    retireAll();
+    run();
+    return;
+  }
   if (ours && (event.leaving() || !event.running_and_ready)) {
     const std::string why = event.leaving() ? "is terminating" : "is no longer Ready";
     if (canSwitch()) {

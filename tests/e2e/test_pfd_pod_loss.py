@@ -38,9 +38,10 @@ def test_deleted_pod_is_replaced_and_requests_succeed_again_on_a_live_pod(
     with RequestLoop(port) as client:
         client.wait_for_answer(lambda pod: pod == doomed)
         before = client.failures
+        since = client.mark()
         cluster.delete_pod(doomed, close_sessions=close_sessions)
-        pfd.wait_for_state("web", "READY", since=mark)
-        answer = client.wait_for_answer(lambda pod: pod != doomed)
+        pfd.wait_for_serving("web", since=mark)
+        answer = client.wait_for_answer(lambda pod: pod != doomed, since=since)
         failed = client.failures - before
 
     mode = "session closed" if close_sessions else "session kept"
@@ -50,8 +51,7 @@ def test_deleted_pod_is_replaced_and_requests_succeed_again_on_a_live_pod(
     forward = pfd.forward("web")
     assert forward["state"] == "FORWARD_STATE_READY"
     assert forward["pid"] != old_pid, "a new kubectl serves the forward"
-    if forward.get("pod"):
-        assert forward["pod"] in live_pods(cluster, "deployment/web")
+    assert forward["pod"] in live_pods(cluster, "deployment/web"), forward["pod"]
     assert http_get(port) in live_pods(cluster, "deployment/web")
 
 
@@ -66,18 +66,18 @@ def test_deleted_pod_without_traffic_is_left_for_a_live_pod_by_pfds_pod_watch(
     (port,) = reserve_ports(1)
     pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080")))
     pfd.wait_for_state("web", "READY")
-    doomed = pfd.forward("web").get("pod") or http_get(port)
+    doomed = pfd.forward("web")["pod"]
+    assert doomed == http_get(port), "pfctl status names the pod that answers"
     old_pid = pfd.forward("web")["pid"]
     mark = pfd.mark()
 
     cluster.delete_pod(doomed, grace=120, ready_while_terminating=serving)
 
-    pfd.wait_for_state("web", "READY", since=mark)
+    pfd.wait_for_serving("web", since=mark)
     forward = pfd.forward("web")
     assert forward["pid"] != old_pid, "a new kubectl serves the forward"
     live = cluster.pod_names("deployment/web")
-    if forward.get("pod"):
-        assert forward["pod"] in live and forward["pod"] != doomed, forward["pod"]
+    assert forward["pod"] in live and forward["pod"] != doomed, forward["pod"]
     assert cluster.pod(doomed).terminating, "still in its grace period: pfd moved on its own"
     assert http_get(port) in live
 
@@ -86,11 +86,12 @@ def test_forward_waiting_for_a_pod_starts_as_soon_as_one_runs_not_after_its_back
     cluster, make_pfd
 ):
     """When a single-replica deployment loses its pod, no pod runs for a while (the replacement
-    is Pending on a real cluster): pfd backs off with "no running pod". That is the cluster's
-    doing, not the forward failing, and pfd watches the namespace's pods: the moment one runs it
-    must start, not wait out a backoff delay that grows with every such loss (bench/pod_recovery.py
-    saw 26 s after a few dozen deletions). Scaling to 0 and back makes the gap certain; the
-    backoff here is longer than the wait, so only that reaction makes the forward READY in time."""
+    is Pending on a real cluster). That is the cluster's doing, not the forward failing: pfd
+    waits for a Ready pod without backing off, holding connections, and watches the namespace's
+    pods: the moment one runs it must start, not wait out a backoff delay that grows with every
+    such loss (bench/pod_recovery.py saw 26 s after a few dozen deletions). Scaling to 0 and back
+    makes the gap certain; the backoff here is longer than the wait, so only that reaction makes
+    the forward READY in time."""
     (first,) = cluster.add_deployment("web", replicas=1, ports={"http": 8080})
     (port,) = reserve_ports(1)
     slow_backoff = {"initial": "30s", "max": "30s", "jitter": 0}
@@ -100,8 +101,10 @@ def test_forward_waiting_for_a_pod_starts_as_soon_as_one_runs_not_after_its_back
     mark = pfd.mark()
 
     cluster.scale("web", 0)
-    backoff = pfd.wait_for_state("web", "BACKOFF", since=mark)
-    assert "no running pod" in backoff["reason"] or first in backoff["reason"], backoff["reason"]
+    waiting = pfd.wait_for_log(r"web: .*waiting for (a Ready pod|one)", since=mark)
+    assert "no running pod" in waiting.group(0) or "no other pod" in waiting.group(0), \
+        waiting.group(0)
+    assert not [line for line in pfd.log.lines()[mark:] if "-> BACKOFF" in line]
     mark = pfd.mark()
     cluster.scale("web", 1)
 
@@ -137,19 +140,19 @@ def test_rollout_ends_on_a_new_pod_not_a_terminating_one(
         assert trapped in old_pods and cluster.pod(trapped).terminating, trapped
         for pod in new_pods:
             cluster.set_ready(pod, True)
-        answer = client.wait_for_answer(lambda pod: pod in new_pods, timeout=30)
+        answer = client.wait_for_answer(lambda pod: pod in new_pods, timeout=30,
+                                        since=client.mark())
         failed = client.failures
 
     report_figure(f"rollout: {failed} client requests failed before {answer} answered")
     assert all(cluster.pod(pod).terminating for pod in old_pods), \
         "the old pods are still terminating: pfd did not wait for them to go"
-    pfd.wait_for_state("web", "READY", since=mark)
+    pfd.wait_for_serving("web", since=mark)
     forward = pfd.forward("web")
     assert forward["state"] == "FORWARD_STATE_READY"
     assert http_get(port) in new_pods
-    if forward.get("pod"):
-        assert forward["pod"] in new_pods, f"pfctl status names {forward['pod']}, not {new_pods}"
-        assert not cluster.pod(forward["pod"]).terminating
+    assert forward["pod"] in new_pods, f"pfctl status names {forward['pod']}, not {new_pods}"
+    assert not cluster.pod(forward["pod"]).terminating
 
 
 def test_app_not_listening_in_the_pod_is_the_reason_and_the_forward_recovers(
@@ -157,13 +160,16 @@ def test_app_not_listening_in_the_pod_is_the_reason_and_the_forward_recovers(
 ):
     (pod,) = cluster.add_deployment("web", replicas=1, ports={"http": 8080})
     (port,) = reserve_ports(1)
-    pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080")))
+    # The request kubelet cannot complete inside the pod never reached the app: pfd replays it on
+    # the next kubectl, where it waits (holdTimeout) and is closed, since the app stays down.
+    pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080",
+                                                    holdTimeout="2s")))
     pfd.wait_for_state("web", "READY")
     mark = pfd.mark()
 
     cluster.stop_backend(pod)
     with pytest.raises(OSError):
-        http_get(port)  # the connection that kubelet cannot complete inside the pod
+        http_get(port)
 
     backoff = pfd.wait_for_state("web", "BACKOFF", since=mark)
     assert "not listening" in backoff["reason"] and "8080" in backoff["reason"], backoff["reason"]

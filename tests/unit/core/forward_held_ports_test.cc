@@ -380,6 +380,27 @@ TEST_F(ForwardPodMoveTest, KubectlLosingAPodThatIsStillThereIsAFailureThatBacksO
   EXPECT_EQ(dispatcher_.nextTimerIn(), 500);
 }
 
+TEST_F(ForwardPodMoveTest, AFreshLookThatGotNoAnswerSettlesNothingAboutThePodItLookedFor) {
+  auto forward = makeForward(deploymentSpec());
+  forward->activate();
+  answer(kDeployment);
+  answer(pods("web-0"));
+  printForwarding(*launcher_.last(), forward->spec());
+  dispatcher_.advance(milliseconds(200));
+  launcher_.last()->exit(1);  // the API server went away and cut the session
+  dispatcher_.runPosted();
+  launcher_.last()->printError("The connection to the server 127.0.0.1:6443 was refused");
+  launcher_.last()->exit(1);
+  dispatcher_.runPosted();
+  ASSERT_EQ(forward->state(), ForwardState::kBackoff);
+  EXPECT_THAT(forward->lastError(), HasSubstr("API server unreachable"));
+  dispatcher_.advance(milliseconds(dispatcher_.nextTimerIn()));
+  answer(kDeployment);  // the failed look dropped the cached selector
+  answer(pods("web-0"));
+  EXPECT_EQ(forward->state(), ForwardState::kStarting) << "web-0 is fine: kubectl starts on it";
+  EXPECT_EQ(launcher_.last()->spec.argv[2], "pod/web-0");
+}
+
 TEST_F(ForwardPodMoveTest, APodThatWasHealthyAndIsStillThereIsRetriedOnceAtOnce) {
   auto forward = makeForward(deploymentSpec());
   forward->activate();
