@@ -346,7 +346,7 @@ def test_status_json_and_wide_table_show_each_forwards_last_probe_result(make_pf
 
     wide = pfd.pfctl_ok("status", "-o", "wide")
     assert "PROBE" in wide.splitlines()[0].split(), wide
-    probe = table_cells(wide, "PROBE", "LAST ERROR")
+    probe = table_cells(wide, "PROBE", "CONNECTIONS")
     # The result, its latency and how long ago it ran.
     assert re.fullmatch(r"ok \S+ \d+s ago", probe["good"]), probe
     assert re.fullmatch(r"HTTP 503 from /healthz \S+ \d+s ago", probe["sick"]), probe
