@@ -7,8 +7,9 @@ One upstream (`pfd-relay-load serve`, C, a thread per connection) and three path
   direct   the client connects to the upstream itself (the floor)
   socat    socat TCP-LISTEN:P,fork,reuseaddr,bind=127.0.0.1 TCP:127.0.0.1:U
   <via>    the relay under test; `--via hop` (the default) is pfd-relay-hop, LibuvRelay alone on
-           a libuv loop (bench/relay_hop.cc). `--via daemon` is meant to be pfd itself holding a
-           port whose upstream is the same server; register it in VIAS below.
+           a libuv loop (bench/relay_hop.cc). `--via daemon` is pfd itself: a forward with a held
+           port whose "kubectl" is a script that prints `Forwarding from 127.0.0.1:U -> 80` and
+           sleeps, so pfd relays every connection to the same upstream, as it would to kubectl.
 
 For each path: throughput of one connection moving --bytes (1 GiB) client -> upstream (upload)
 and upstream -> client (download), the median of --runs (3); and the latency of --round-trips
@@ -107,9 +108,50 @@ def start_hop(args: argparse.Namespace, upstream_port: int) -> Path:
     return Path("pfd relay (hop)", read_port(hop, "pfd-relay-hop"), [hop])
 
 
-# The relays under test, by --via. A later "daemon" entry starts pfd with a held-port forward
-# whose upstream is the load server (the kubectl replaced by it) and returns its local port.
-VIAS: Dict[str, Callable[[argparse.Namespace, int], Path]] = {"hop": start_hop}
+class DaemonPath(Path):
+    """pfd itself, stopped through its harness (which also checks that no child outlived it)."""
+
+    def __init__(self, instance, port: int):
+        super().__init__("pfd daemon (held port)", port, [instance.process])
+        self.instance = instance
+
+    def stop(self) -> None:
+        survivors = self.instance.cleanup()
+        if survivors:
+            print(f"warning: pfd's children outlived it: {survivors}", file=sys.stderr)
+
+
+def start_daemon(args: argparse.Namespace, upstream_port: int) -> Path:
+    sys.path.insert(0, os.path.join(BENCH_DIR, "..", "tests", "harness"))
+    from pfd_harness import PfdInstance  # noqa: E402
+    from port_allocator import reserve_ports  # noqa: E402
+
+    os.environ.setdefault("PFD_BIN", os.path.join(args.build_dir, "daemon", "pfd"))
+    os.environ.setdefault("PFCTL_BIN", os.path.join(args.build_dir, "client", "pfctl"))
+    (port,) = reserve_ports(1)
+    scratch = tempfile.mkdtemp(prefix="pfd-relay-daemon-")
+    kubectl = os.path.join(scratch, "kubectl")
+    with open(kubectl, "w") as script:
+        script.write("#!/bin/sh\n"
+                     f"echo 'Forwarding from 127.0.0.1:{upstream_port} -> 80'\n"
+                     "exec sleep 1000000\n")
+    os.chmod(kubectl, 0o755)
+    config = (f"forwards:\n  - name: bench\n    target: pod/bench\n    ports: [\"{port}:80\"]\n"
+              f"    kubectl: {kubectl}\n")
+    instance = PfdInstance(config, name="pfd-relay-bench")
+    instance.start()
+    deadline = time.monotonic() + 30
+    while instance.forward("bench")["state"] != "FORWARD_STATE_READY":
+        if time.monotonic() > deadline:
+            instance.cleanup()
+            raise SystemExit("the bench forward did not become READY within 30 s")
+        time.sleep(0.05)
+    return DaemonPath(instance, port)
+
+
+# The relays under test, by --via.
+VIAS: Dict[str, Callable[[argparse.Namespace, int], Path]] = {"hop": start_hop,
+                                                              "daemon": start_daemon}
 
 
 def start_socat(upstream_port: int) -> Path:

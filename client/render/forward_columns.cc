@@ -192,7 +192,8 @@ std::string probeText(const Forward& forward, absl::Time now) {
 std::string podText(const Forward& forward) {
   if (forward.has_switch_()) {
     const std::string& to = forward.switch_().to_pod();
-    return absl::StrCat(forward.switch_().from_pod(), " -> ", to.empty() ? "(no Ready pod yet)" : to);
+    return absl::StrCat(forward.switch_().from_pod(), " -> ",
+                        to.empty() ? "(no Ready pod yet)" : to);
   }
   return orNone(forward.pod());
 }

@@ -93,7 +93,7 @@ class Forward : private TunnelObserver {
   pid_t pid() const;
   const std::string& pod() const { return pod_; }
   // Children started after the first one.
-  int restarts() const { return restarts_; }
+  int restarts() const { return children_started_ > 0 ? children_started_ - 1 : 0; }
   event::SystemTime stateSince() const { return state_since_; }
   event::MonotonicTime stateSinceMonotonic() const { return state_since_monotonic_; }
   const std::string& lastError() const { return last_error_; }
@@ -183,9 +183,10 @@ class Forward : private TunnelObserver {
   ForwardState state_ = ForwardState::kStopped;
   event::SystemTime state_since_;
   event::MonotonicTime state_since_monotonic_;
-  bool want_running_ = false;
-  bool shutting_down_ = false;
-  bool idle_reported_ = false;
+  // What the user (or the config) asked for; kShutDown once a shut-down forward reported idle.
+  enum class Lifecycle { kStopped, kRunning, kShuttingDown, kShutDown };
+  Lifecycle lifecycle_ = Lifecycle::kStopped;
+  bool shuttingDown() const { return lifecycle_ >= Lifecycle::kShuttingDown; }
 
   // The run whose outcome decides the forward's state: starting, serving, or broken and on its
   // way out. Runs the forward stopped on purpose (a pod move, a restart, a reload) wait in
@@ -217,7 +218,6 @@ class Forward : private TunnelObserver {
   std::vector<TunnelPtr> retiring_;
   bool start_when_ports_free_ = false;  // kubectl binds the ports: wait for the old one to go
   std::unique_ptr<PortHolder> holder_;
-  bool rebind_ = false;  // the spec changed: the held ports follow it at the next run
 
   // kubectl lost its pod: the failure counts for the backoff only if a fresh look at the pods
   // finds that pod still live (else it was replaced, which is not a failure).
@@ -230,9 +230,7 @@ class Forward : private TunnelObserver {
 
   std::optional<event::MonotonicTime> ready_since_;
   RestartBudget budget_;
-  int restarts_ = 0;
-  bool spawned_before_ = false;
-  bool probed_before_ = false;
+  int children_started_ = 0;  // kubectl children of current runs (switches' next runs not)
   std::string pod_;
   std::string last_error_;
   std::optional<event::SystemTime> last_error_time_;

@@ -42,8 +42,8 @@ void Forward::onPodEvent(const PodEvent& event) {
     startNext();
     return;
   }
-  const bool ours = current_ != nullptr && event.name == current_->pod() &&
-                    !current_->broken() && want_running_;
+  const bool ours = current_ != nullptr && event.name == current_->pod() && !current_->broken() &&
+                    lifecycle_ == Lifecycle::kRunning;
   if (ours && event.type == "DELETED" && switch_.has_value() && next_ == nullptr) {
     // It served while no other pod was Ready; now it is gone (its kubectl may not know yet, with
     // no traffic): nothing serves until a Ready pod comes. A wait, not a failure.
@@ -66,8 +66,8 @@ void Forward::onPodEvent(const PodEvent& event) {
     }
     if (event.leaving()) {
       // Not serving yet, or nothing to switch between: move now, without backoff.
-      const std::string text = absl::StrCat("pod ", event.name, " ", why,
-                                            ": moving to another pod");
+      const std::string text =
+          absl::StrCat("pod ", event.name, " ", why, ": moving to another pod");
       note(text);
       spdlog::info("{}: {}", spec_.name, text);
       pod_check_.reset();
@@ -77,9 +77,9 @@ void Forward::onPodEvent(const PodEvent& event) {
     }
     return;
   }
-  const bool ready_pod = event.running_and_ready && !event.leaving() &&
-                         (!target_cache_.has_value() ||
-                          selectorMatches(target_cache_->selector, event.labels));
+  const bool ready_pod =
+      event.running_and_ready && !event.leaving() &&
+      (!target_cache_.has_value() || selectorMatches(target_cache_->selector, event.labels));
   if (switch_.has_value() && switch_->waiting_for_pod && next_ == nullptr && ready_pod &&
       event.name != switch_->from_pod) {
     switch_retry_timer_->disable();
@@ -100,14 +100,13 @@ void Forward::onPodEvent(const PodEvent& event) {
 bool Forward::canSwitch() const {
   // A bare pod target has nowhere to switch to; without held ports nothing can choose which
   // kubectl a connection reaches.
-  return spec_.holdsPorts() && needsResolution(spec_) && current_ != nullptr &&
-         current_->ready() && holder_ != nullptr;
+  return spec_.holdsPorts() && needsResolution(spec_) && current_ != nullptr && current_->ready() &&
+         holder_ != nullptr;
 }
 
 void Forward::beginSwitch(const std::string& why) {
-  switch_ = Switch{.from_pod = current_->pod(),
-                   .why = why,
-                   .since = context_.dispatcher.systemTime()};
+  switch_ =
+      Switch{.from_pod = current_->pod(), .why = why, .since = context_.dispatcher.systemTime()};
   const std::string text = absl::StrCat("pod ", switch_->from_pod, " ", why,
                                         ": starting kubectl on another pod while it still serves");
   note(text);
@@ -116,7 +115,7 @@ void Forward::beginSwitch(const std::string& why) {
 }
 
 void Forward::startNext() {
-  if (!switch_.has_value() || shutting_down_ || !want_running_) {
+  if (!switch_.has_value() || lifecycle_ != Lifecycle::kRunning) {
     return;
   }
   switch_->waiting_for_pod = false;
@@ -145,11 +144,11 @@ void Forward::completeSwitch() {
     absl::StrAppend(&text, "; ", connectionCount(open), " draining on ", old->pod(), " for up to ",
                     formatDelay(spec_.drain_timeout));
     const event::MonotonicTime until = context_.dispatcher.monotonicTime() + spec_.drain_timeout;
-    draining_.push_back(Draining{
-        .tunnel = std::move(old),
-        .id = old_id,
-        .until = until,
-        .until_system = context_.dispatcher.systemTime() + spec_.drain_timeout});
+    draining_.push_back(
+        Draining{.tunnel = std::move(old),
+                 .id = old_id,
+                 .until = until,
+                 .until_system = context_.dispatcher.systemTime() + spec_.drain_timeout});
     armDrainTimer();
   } else {
     retire(std::move(old));
@@ -175,8 +174,7 @@ void Forward::onNextEnded(const TunnelEnd& end) {
   }
   // The old pod still serves: try again, backing off so that a pod that keeps failing its probe
   // does not make pfd spin.
-  const Milliseconds delay =
-      restartDelay(spec_.backoff, switch_->failures++, context_.random());
+  const Milliseconds delay = restartDelay(spec_.backoff, switch_->failures++, context_.random());
   const std::string text =
       absl::StrCat("switching away from pod ", switch_->from_pod, " failed: ", end.reason,
                    "; it still serves; trying again in ", formatDelay(delay));
@@ -244,9 +242,8 @@ void Forward::armDrainTimer() {
   for (const Draining& entry : draining_) {
     first = std::min(first, entry.until);
   }
-  drain_timer_->enable(std::max(
-      Milliseconds(0),
-      std::chrono::ceil<Milliseconds>(first - context_.dispatcher.monotonicTime())));
+  drain_timer_->enable(std::max(Milliseconds(0), std::chrono::ceil<Milliseconds>(
+                                                     first - context_.dispatcher.monotonicTime())));
 }
 
 std::optional<Forward::PodSwitch> Forward::podSwitch() const {
@@ -262,11 +259,11 @@ std::optional<Forward::PodSwitch> Forward::podSwitch() const {
 std::vector<Forward::DrainingPod> Forward::draining() const {
   std::vector<DrainingPod> pods;
   for (const Draining& entry : draining_) {
-    pods.push_back(DrainingPod{
-        .pod = entry.tunnel->pod(),
-        .pid = entry.tunnel->pid(),
-        .connections = holder_ != nullptr ? holder_->connectionsOn(entry.id) : 0,
-        .until = entry.until_system});
+    pods.push_back(
+        DrainingPod{.pod = entry.tunnel->pod(),
+                    .pid = entry.tunnel->pid(),
+                    .connections = holder_ != nullptr ? holder_->connectionsOn(entry.id) : 0,
+                    .until = entry.until_system});
   }
   return pods;
 }

@@ -16,7 +16,8 @@ class HoldTimes {
   static constexpr size_t kKept = 512;
 
   void record(Milliseconds waited) {
-    samples_[next_ % kKept] = static_cast<uint32_t>(std::clamp<int64_t>(waited.count(), 0, INT32_MAX));
+    samples_[next_ % kKept] =
+        static_cast<uint32_t>(std::clamp<int64_t>(waited.count(), 0, INT32_MAX));
     next_++;
   }
 

@@ -44,9 +44,17 @@ PortHolder::PortHolder(event::Dispatcher& dispatcher, relay::Relay& relay, Callb
 
 PortHolder::~PortHolder() = default;
 
+bool PortHolder::boundFor(const ForwardSpec& spec) const {
+  return complete_ && !listeners_.empty() && bound_address_ == spec.address &&
+         bound_ports_ == spec.ports && hold_timeout_ == spec.hold_timeout &&
+         replay_buffer_ == spec.replay_buffer;
+}
+
 std::optional<PortHolder::BindFailure> PortHolder::bind(const ForwardSpec& spec) {
   hold_timeout_ = spec.hold_timeout;
   replay_buffer_ = spec.replay_buffer;
+  bound_address_ = spec.address;
+  bound_ports_ = spec.ports;
   local_ports_.clear();
   std::set<std::pair<std::string, uint16_t>> wanted;
   for (const PortSpec& port : spec.ports) {
@@ -90,6 +98,7 @@ std::optional<PortHolder::BindFailure> PortHolder::bind(const ForwardSpec& spec)
 void PortHolder::release() {
   listeners_.clear();
   complete_ = false;
+  bound_ports_.clear();
   totals_.dropped += held_.size();
   for (Waiting& waiting : held_) {
     releaseLater(std::move(waiting.connection));
@@ -148,8 +157,8 @@ void PortHolder::refuse(const std::string& reason) {
   if (held_.empty()) {
     return;
   }
-  callbacks_.note(absl::StrCat(connections(held_.size()), " waiting for a kubectl closed: ",
-                               reason));
+  callbacks_.note(
+      absl::StrCat(connections(held_.size()), " waiting for a kubectl closed: ", reason));
   totals_.dropped += held_.size();
   for (Waiting& waiting : held_) {
     releaseLater(std::move(waiting.connection));
@@ -165,8 +174,8 @@ void PortHolder::onAccept(size_t port_index, relay::ConnectionPtr connection) {
       return;
     case Mode::kRefuse:
       totals_.dropped++;
-      callbacks_.note(absl::StrCat("connection from ", connection->peer(), " closed: ",
-                                   refuse_reason_));
+      callbacks_.note(
+          absl::StrCat("connection from ", connection->peer(), " closed: ", refuse_reason_));
       releaseLater(std::move(connection));
       return;
     case Mode::kHold:
@@ -261,9 +270,8 @@ void PortHolder::armHoldTimer() {
     return;
   }
   const auto due = held_.front().since + hold_timeout_;
-  hold_timer_->enable(std::max(
-      Milliseconds(0),
-      std::chrono::ceil<Milliseconds>(due - dispatcher_.monotonicTime())));
+  hold_timer_->enable(std::max(Milliseconds(0),
+                               std::chrono::ceil<Milliseconds>(due - dispatcher_.monotonicTime())));
 }
 
 void PortHolder::releaseLater(relay::ConnectionPtr connection) {

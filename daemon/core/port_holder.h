@@ -70,7 +70,8 @@ class PortHolder {
   std::optional<BindFailure> bind(const ForwardSpec& spec);
   // Closes every listener and every connection (STOPPED, shutdown).
   void release();
-  bool bound() const { return !listeners_.empty() && complete_; }
+  // Every listener `spec` asks for is bound, with its hold and replay settings.
+  bool boundFor(const ForwardSpec& spec) const;
 
   // New and waiting connections go to `upstream`.
   void serve(Upstream upstream);
@@ -117,6 +118,9 @@ class PortHolder {
   std::vector<uint16_t> local_ports_;
   std::map<std::pair<std::string, uint16_t>, relay::ListenerPtr> listeners_;
   bool complete_ = false;  // every listener of the spec is bound
+  // What the listeners were bound for: a spec asking for anything else binds again.
+  std::string bound_address_;
+  std::vector<PortSpec> bound_ports_;
 
   Mode mode_ = Mode::kHold;
   std::string refuse_reason_;

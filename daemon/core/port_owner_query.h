@@ -18,7 +18,7 @@ using PortOwnerQueryPtr = std::unique_ptr<PortOwnerQuery>;
 // address, or a wildcard on either side). The answer ("pid 4242 (python3)", "another process",
 // or "" when nothing listens there) comes to `done` on the loop; finding it walks /proc, so the
 // production implementation does that off the loop. `done` may run before this returns.
-using FindPortOwner = std::function<PortOwnerQueryPtr(
-    const std::string& address, uint16_t port, std::function<void(std::string owner)> done)>;
+using FindPortOwner = std::function<PortOwnerQueryPtr(const std::string& address, uint16_t port,
+                                                      std::function<void(std::string owner)> done)>;
 
 }  // namespace pfd::core

@@ -71,10 +71,11 @@ void Tunnel::onResolved(absl::StatusOr<Resolution> resolution) {
   // The resolver is inside its own callback: release it on the next turn.
   context_.dispatcher.post([released = std::move(resolver_)] {});
   if (!resolution.ok()) {
-    endWithoutChild(TunnelEnd{
-        .cause = noPodRunning(resolution.status()) ? TunnelCause::kNoPod : TunnelCause::kStartFailed,
-        .reason = std::string(resolution.status().message()),
-        .retry_can_help = !retryCannotHelp(resolution.status())});
+    endWithoutChild(TunnelEnd{.cause = noPodRunning(resolution.status())
+                                           ? TunnelCause::kNoPod
+                                           : TunnelCause::kStartFailed,
+                              .reason = std::string(resolution.status().message()),
+                              .retry_can_help = !retryCannotHelp(resolution.status())});
     return;
   }
   pod_ = resolution->pod;

@@ -28,8 +28,8 @@ class ExecProbe : public ProbeHandle {
     process::ProcessCallbacks callbacks;
     callbacks.on_line = [this](process::OutputStream, std::string_view line) { onLine(line); };
     callbacks.on_exit = [this](process::ExitStatus status) { onExit(status); };
-    absl::StatusOr<process::ProcessPtr> process =
-        launcher.spawn(process::ProcessSpec{.argv = command, .env = environment}, std::move(callbacks));
+    absl::StatusOr<process::ProcessPtr> process = launcher.spawn(
+        process::ProcessSpec{.argv = command, .env = environment}, std::move(callbacks));
     if (!process.ok()) {
       deliverLater(completion_.result(false, std::string(process.status().message())));
       return;

@@ -20,10 +20,10 @@ TEST(ForwardColumnsTest, TableHeaderIsKubectlLike) {
 }
 
 TEST(ForwardColumnsTest, WideHeaderAddsDetailsBeforeTheLastError) {
-  EXPECT_THAT(forwardHeader(TableView::kWide),
-              ElementsAre("NAME", "TARGET", "PORTS", "STATE", "POD", "RESTARTS", "AGE", "NAMESPACE",
-                          "CONTEXT", "PID", "NEXT RETRY", "PROBE", "CONNECTIONS", "TRAFFIC",
-                          "LAST ERROR"));
+  EXPECT_THAT(
+      forwardHeader(TableView::kWide),
+      ElementsAre("NAME", "TARGET", "PORTS", "STATE", "POD", "RESTARTS", "AGE", "NAMESPACE",
+                  "CONTEXT", "PID", "NEXT RETRY", "PROBE", "CONNECTIONS", "TRAFFIC", "LAST ERROR"));
 }
 
 TEST(ForwardColumnsTest, ConnectionsAndTrafficOfHeldPorts) {

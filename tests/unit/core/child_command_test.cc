@@ -39,10 +39,9 @@ TEST(ChildCommandTest, WithHeldPortsKubectlTakesAnEphemeralLoopbackPortPerRemote
                    .target = "pod/web-1",
                    .ports = {{8080, "8000"}, {9090, ""}, {3000, "http"}},
                    .address = "0.0.0.0"};
-  EXPECT_THAT(childArgv(spec),
-              ElementsAre("kubectl", "port-forward", "pod/web-1", "0:8000", "0:9090", "0:http",
-                          "--address", "127.0.0.1", "--namespace", "default",
-                          "--request-timeout=10s"));
+  EXPECT_THAT(childArgv(spec), ElementsAre("kubectl", "port-forward", "pod/web-1", "0:8000",
+                                           "0:9090", "0:http", "--address", "127.0.0.1",
+                                           "--namespace", "default", "--request-timeout=10s"));
 }
 
 TEST(ChildCommandTest, CommandForwardsRunTheirCommandVerbatim) {

@@ -37,8 +37,7 @@ class ForwardSwitchTest : public ForwardTestBase {
     dispatcher_.runPosted();
   }
 
-  void pod(const std::string& type, const std::string& name, bool terminating,
-           bool ready = true) {
+  void pod(const std::string& type, const std::string& name, bool terminating, bool ready = true) {
     watch_->print(type + "  " + name + "  " + (terminating ? "terminating" : "live") +
                   "  Running  ready=" + (ready ? "True" : "False") +
                   "  labels=app=web,  created=2026-11-24T10:05:00Z  ports=http=8000,");
@@ -415,8 +414,8 @@ TEST_F(ForwardReplayTest, NeverReplayedOnceTheUpstreamAnswered) {
   forward->activate();
   printForwarding(*launcher_.last(), forward->spec());
   auto request = connect();
-  request->end({.kind = RelayKind::kError, .reason = "reset by 127.0.0.1:40001",
-                .upstream_answered = true});
+  request->end(
+      {.kind = RelayKind::kError, .reason = "reset by 127.0.0.1:40001", .upstream_answered = true});
   dispatcher_.runPosted();
   EXPECT_TRUE(request->closed);
   EXPECT_EQ(forward->connections()->failed, 1u);
