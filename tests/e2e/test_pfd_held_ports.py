@@ -140,3 +140,20 @@ def test_failed_keeps_the_port_and_closes_connections_at_once_stopped_releases_i
         pass
     else:
         raise AssertionError("a STOPPED forward still holds its port")
+
+
+def test_a_forward_renamed_by_a_reload_takes_its_port_over_at_once(cluster, make_pfd):
+    """The old forward's listener is released before the renamed one binds: no "already in use"
+    from pfd's own previous listener or child, and no backoff."""
+    (pod,) = cluster.add_deployment("web", replicas=1, ports={"http": 8080})
+    (port,) = reserve_ports(1)
+    pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080")))
+    pfd.wait_for_state("web", "READY")
+    mark = pfd.mark()
+    pfd.write_config(pfd_config(cluster, kube_forward("frontend", "deployment/web",
+                                                      f"{port}:8080")))
+    pfd.pfctl_ok("reload")
+    pfd.wait_for_state("frontend", "READY", since=mark)
+    assert not [line for line in pfd.log.lines()[mark:] if "BACKOFF" in line or "in use" in line]
+    assert listener_pid(port) == pfd.process.pid
+    assert http_get(port) == pod
