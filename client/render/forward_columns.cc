@@ -67,7 +67,7 @@ Row forwardRow(const Forward& forward, TableView view, absl::Time now) {
   Row row = {
       Cell{forward.name()},        Cell{targetText(forward)},
       Cell{portsText(forward)},    Cell{stateName(forward.state()), stateColor(forward.state())},
-      Cell{podText(forward)},      Cell{absl::StrCat(forward.restarts())},
+      Cell{podText(forward, now)}, Cell{absl::StrCat(forward.restarts())},
       Cell{ageText(forward, now)},
   };
   if (view == TableView::kWide) {
@@ -189,7 +189,15 @@ std::string probeText(const Forward& forward, absl::Time now) {
   return result;
 }
 
-std::string podText(const Forward& forward) {
+std::string podText(const Forward& forward, absl::Time now) {
+  if (forward.state() == pfd::v1::FORWARD_STATE_IDLE) {
+    if (!forward.has_last_served_time()) {
+      return "(idle, never served)";
+    }
+    const absl::Duration since =
+        std::max(now - fromProto(forward.last_served_time()), absl::ZeroDuration());
+    return absl::StrCat("(idle, last served ", humanDuration(since), " ago)");
+  }
   if (forward.has_switch_()) {
     const std::string& to = forward.switch_().to_pod();
     return absl::StrCat(forward.switch_().from_pod(), " -> ",

@@ -51,8 +51,9 @@ std::string nextRetryText(const pfd::v1::Forward& forward, absl::Time now);
 // message ("HTTP 503 12ms 4s ago") when it failed.
 std::string probeText(const pfd::v1::Forward& forward, absl::Time now);
 
-// The pod; during a switch "web-1 -> web-2" (the one that serves, the one it switches to).
-std::string podText(const pfd::v1::Forward& forward);
+// The pod; during a switch "web-1 -> web-2" (the one that serves, the one it switches to); for
+// an IDLE forward "(idle, last served 5m ago)".
+std::string podText(const pfd::v1::Forward& forward, absl::Time now);
 
 // The held ports' connections: "2 open, 1 waiting, 40 total, 3 dropped, waited p50 80ms p99 1.2s";
 // <none> when pfd does not hold the forward's ports.

@@ -82,15 +82,15 @@ absl::Status Daemon::init(config::Config config) {
     return std::uniform_real_distribution<double>(0.0, 1.0)(*generator);
   };
   pod_watches_ = std::make_unique<core::PodWatchHub>(*dispatcher_, *launcher_, random);
-  forward_context_ = std::make_unique<core::ForwardContext>(core::ForwardContext{
-      .dispatcher = *dispatcher_,
-      .launcher = *launcher_,
-      .prober = *prober_,
-      .random = random,
-      .find_port_owner = portOwnerFinder(dispatcher_->loop()),
-      .stop_grace = options_.stop_grace,
-      .pod_watches = pod_watches_.get(),
-      .relay = relay_.get()});
+  forward_context_ = std::make_unique<core::ForwardContext>(
+      core::ForwardContext{.dispatcher = *dispatcher_,
+                           .launcher = *launcher_,
+                           .prober = *prober_,
+                           .random = random,
+                           .find_port_owner = portOwnerFinder(dispatcher_->loop()),
+                           .stop_grace = options_.stop_grace,
+                           .pod_watches = pod_watches_.get(),
+                           .relay = relay_.get()});
   supervisor_ = std::make_unique<core::Supervisor>(*forward_context_);
 
   v1::GetVersionResponse version;

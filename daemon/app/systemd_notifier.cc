@@ -100,12 +100,17 @@ void SystemdNotifier::setReloadError(const std::string& error) {
 
 std::string SystemdNotifier::statusLine() const {
   size_t ready = 0;
+  size_t idle = 0;
   size_t total = 0;
   for (const core::Forward* forward : supervisor_.forwards()) {
     total++;
     ready += forward->state() == core::ForwardState::kReady ? 1 : 0;
+    idle += forward->state() == core::ForwardState::kIdle ? 1 : 0;
   }
-  std::string line = absl::StrCat(ready, "/", total, " forwards ready");
+  // IDLE (start: onDemand, waiting for a first connection) is as healthy as READY.
+  std::string line = idle == 0
+                         ? absl::StrCat(ready, "/", total, " forwards ready")
+                         : absl::StrCat(ready, " ready, ", idle, " idle of ", total, " forwards");
   if (!reload_error_.empty()) {
     absl::StrAppend(&line, "; reload failed: ", reload_error_);
   }

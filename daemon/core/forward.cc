@@ -35,7 +35,8 @@ Forward::Forward(ForwardSpec spec, ForwardContext& context, ForwardObserver& obs
       switch_retry_timer_(context.dispatcher.createTimer([this] { startNext(); })),
       drain_timer_(context.dispatcher.createTimer([this] { onDrainTimer(); })),
       pod_(spec_.isCommand() ? "" : podOfTarget(spec_.target)),
-      retry_timer_(context.dispatcher.createTimer([this] { run(); })) {}
+      retry_timer_(context.dispatcher.createTimer([this] { run(); })),
+      idle_timer_(context.dispatcher.createTimer([this] { onIdleTimer(); })) {}
 
 Forward::~Forward() = default;
 
@@ -66,11 +67,13 @@ TunnelContext Forward::tunnelContext() const {
 }
 
 void Forward::activate() {
-  if (spec_.enabled) {
-    start();
-  } else {
+  if (!spec_.enabled) {
     setState(ForwardState::kStopped, "disabled in the config");
+    return;
   }
+  // An onDemand forward holds its ports and waits in IDLE (run() decides); others start.
+  lifecycle_ = Lifecycle::kRunning;
+  run();
 }
 
 void Forward::start() {
@@ -79,6 +82,7 @@ void Forward::start() {
   }
   lifecycle_ = Lifecycle::kRunning;
   moving_ = false;
+  wake();
   budget_.reset();
   retry_timer_->disable();
   if (current_ != nullptr && current_->broken()) {
@@ -98,6 +102,8 @@ void Forward::stop() {
 
 void Forward::stopRunning(const std::string& reason) {
   lifecycle_ = Lifecycle::kStopped;
+  awake_ = false;
+  idle_timer_->disable();
   retry_timer_->disable();
   owner_query_.reset();
   pod_check_.reset();
@@ -116,6 +122,7 @@ void Forward::restart() {
   }
   lifecycle_ = Lifecycle::kRunning;
   moving_ = false;
+  wake();
   budget_.reset();
   retry_timer_->disable();
   pod_check_.reset();
@@ -157,6 +164,7 @@ void Forward::replaceSpec(ForwardSpec spec) {
 
 void Forward::shutdown() {
   lifecycle_ = Lifecycle::kShuttingDown;
+  idle_timer_->disable();
   retry_timer_->disable();
   owner_query_.reset();
   pod_watch_.reset();

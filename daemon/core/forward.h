@@ -103,6 +103,9 @@ class Forward : private TunnelObserver {
   const LogBuffer& logs() const { return logs_; }
   // The traffic through held ports; nullopt when the forward does not hold its ports.
   std::optional<ConnectionCounters> connections() const;
+  // When a connection through the held ports was last accepted or closed (an IDLE forward's
+  // "last served"); nullopt before the first one.
+  std::optional<event::SystemTime> lastServed() const;
 
   // A switch to another pod in progress: the pod that still serves, the one being started (""
   // while no other pod is Ready), since when and why.
@@ -159,6 +162,14 @@ class Forward : private TunnelObserver {
   void onUpstreamIdle(uint64_t upstream_id);
   void onDrainTimer();
   void armDrainTimer();
+  // Lazy start (forward_idle.cc).
+  bool onDemand() const;
+  // Whether a run should start now: always for start: always; for onDemand once awake.
+  bool wanted() const;
+  void wake();
+  void enterIdle(const std::string& reason);
+  void onIdleTimer();
+  void onConnectionWaiting();
   // Stops every run: current, next, draining.
   void retireAll();
   void retire(TunnelPtr tunnel);
@@ -175,6 +186,8 @@ class Forward : private TunnelObserver {
   void maybeIdle();
   TunnelContext tunnelContext() const;
   std::optional<Milliseconds> readyFor() const;
+  // The pod watch has listed the namespace and says `pod` is terminating, not Ready or gone.
+  bool podLeavingByWatch(const std::string& pod) const;
 
   ForwardSpec spec_;
   ForwardContext& context_;
@@ -236,6 +249,11 @@ class Forward : private TunnelObserver {
   std::optional<event::SystemTime> last_error_time_;
   event::MonotonicTime retry_at_;
   event::TimerPtr retry_timer_;
+  // start: onDemand (forward_idle.cc): awake from the first connection (or pfctl start) until
+  // idleTimeout passes without one; asleep it is IDLE, its ports held and no kubectl running.
+  bool awake_ = false;
+  event::MonotonicTime awake_since_;
+  event::TimerPtr idle_timer_;
   PodWatchRegistrationPtr pod_watch_;
   bool waiting_for_pod_ = false;  // no pod of the target runs: a Ready one starts it at once
   // The run was started because its pod went away: no pod to go to yet is a wait, not a failure.

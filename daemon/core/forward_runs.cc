@@ -35,6 +35,12 @@ void Forward::run(bool fresh_listing) {
     if (holder_ != nullptr && state_ == ForwardState::kFailed) {
       holder_->hold();  // connections may wait again: this run may serve them
     }
+    if (!wanted()) {
+      enterIdle(state_ == ForwardState::kIdle || state_ == ForwardState::kStopped
+                    ? "start: onDemand; kubectl starts with the first connection"
+                    : "no connection is waiting: kubectl starts with the next one");
+      return;
+    }
   } else if (!retiring_.empty()) {
     start_when_ports_free_ = true;  // the old child still holds the local ports
     return;
@@ -69,6 +75,7 @@ bool Forward::holdPorts() {
         context_.dispatcher, *context_.relay,
         PortHolder::Callbacks{
             .note = [this](const std::string& text) { note(text); },
+            .on_waiting = [this] { onConnectionWaiting(); },
             .on_upstream_idle = [this](uint64_t upstream_id) { onUpstreamIdle(upstream_id); }});
   }
   if (holder_->boundFor(spec_)) {
@@ -336,9 +343,17 @@ void Forward::afterRun(const Tunnel& tunnel, const TunnelEnd& end) {
       (end.cause == TunnelCause::kBroken || end.cause == TunnelCause::kExited) &&
       needsResolution(spec_) && !tunnel.pod().empty();
   if (lost_its_pod) {
-    // Whether this counts as a failure depends on whether the pod is still there: look again,
-    // past the watch's cache, and decide when the answer comes (onTunnelResolved).
     recordError(end.reason);
+    if (podLeavingByWatch(tunnel.pod())) {
+      // The pod watch already says it is going: move on, from the watch's pods, no backoff.
+      moving_ = true;
+      note(absl::StrCat(end.reason, "; pod ", tunnel.pod(), " is going away: moving on"));
+      run();
+      return;
+    }
+    // Whether this counts as a failure depends on whether the pod is still there: look again,
+    // past the watch's cache, and decide when the answer comes (onTunnelResolved), unless the
+    // pod watch says first that the pod is going (onPodEvent).
     pod_check_ = PodCheck{.pod = tunnel.pod(), .ready_for = ready_for, .reason = end.reason};
     note(absl::StrCat(end.reason, "; checking whether pod ", tunnel.pod(), " is still there"));
     run(/*fresh_listing=*/true);
@@ -349,6 +364,14 @@ void Forward::afterRun(const Tunnel& tunnel, const TunnelEnd& end) {
   const bool may_retry_at_once = end.cause != TunnelCause::kUnhealthy;
   enterBackoff(end.reason,
                budget_.afterRun(spec_.backoff, ready_for, may_retry_at_once, context_.random()));
+}
+
+bool Forward::podLeavingByWatch(const std::string& pod) const {
+  if (context_.pod_watches == nullptr || !target_cache_.has_value()) {
+    return false;
+  }
+  auto pods = context_.pod_watches->knownPods(spec_, target_cache_->selector);
+  return pods.has_value() && !podLive(*pods, pod);
 }
 
 std::optional<Milliseconds> Forward::readyFor() const {

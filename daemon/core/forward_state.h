@@ -11,6 +11,7 @@ enum class ForwardState {
   kBackoff,    // the child died or broke; waiting for the retry timer
   kStopped,    // stopped by the user or disabled in the config
   kFailed,     // an error retrying cannot fix; waits for start, restart or reload
+  kIdle,       // start: onDemand, and no connection needs it: its ports are held, no kubectl runs
 };
 
 constexpr absl::string_view forwardStateName(ForwardState state) {
@@ -27,6 +28,8 @@ constexpr absl::string_view forwardStateName(ForwardState state) {
       return "STOPPED";
     case ForwardState::kFailed:
       return "FAILED";
+    case ForwardState::kIdle:
+      return "IDLE";
   }
   return "UNKNOWN";
 }

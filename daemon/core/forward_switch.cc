@@ -42,6 +42,18 @@ void Forward::onPodEvent(const PodEvent& event) {
     startNext();
     return;
   }
+  if (pod_check_.has_value() && event.name == pod_check_->pod &&
+      (event.leaving() || !event.running_and_ready) && current_ != nullptr &&
+      current_->pod().empty()) {
+    // kubectl reported the loss first and a fresh listing is on its way; the watch answers the
+    // question sooner: the pod is going, so move on from the watch's pods, without backoff.
+    note(absl::StrCat("pod ", event.name, " is going away: moving on"));
+    pod_check_.reset();
+    moving_ = true;
+    retireCurrent();
+    run();
+    return;
+  }
   const bool ours = current_ != nullptr && event.name == current_->pod() && !current_->broken() &&
                     lifecycle_ == Lifecycle::kRunning;
   if (ours && event.type == "DELETED" && switch_.has_value() && next_ == nullptr) {

@@ -166,8 +166,14 @@ void PortHolder::refuse(const std::string& reason) {
   held_.clear();
 }
 
+void PortHolder::touch() {
+  last_activity_ = dispatcher_.monotonicTime();
+  last_activity_system_ = dispatcher_.systemTime();
+}
+
 void PortHolder::onAccept(size_t port_index, relay::ConnectionPtr connection) {
   totals_.accepted++;
+  touch();
   switch (mode_) {
     case Mode::kServe:
       relay(std::move(connection), port_index);
@@ -217,6 +223,7 @@ void PortHolder::onRelayEnd(uint64_t key, const relay::RelayEnd& end) {
   }
   Relayed ended = std::move(it->second);
   active_.erase(it);
+  touch();
   const bool replay = end.kind == relay::RelayEnd::Kind::kUpstreamFailed && end.replayable &&
                       !end.upstream_answered && replay_buffer_ > 0 && mode_ != Mode::kRefuse &&
                       hold_timeout_.count() > 0;

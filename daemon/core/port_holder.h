@@ -85,6 +85,10 @@ class PortHolder {
   size_t connectionsOn(uint64_t upstream_id) const;
   // No connection is open or waiting.
   bool idle() const { return active_.empty() && held_.empty(); }
+  size_t waiting() const { return held_.size(); }
+  // When the last connection was accepted or closed; nullopt before the first one.
+  std::optional<event::MonotonicTime> lastActivity() const { return last_activity_; }
+  std::optional<event::SystemTime> lastActivitySystem() const { return last_activity_system_; }
 
  private:
   enum class Mode { kHold, kServe, kRefuse };
@@ -130,6 +134,9 @@ class PortHolder {
   uint64_t next_key_ = 1;
   event::TimerPtr hold_timer_;
 
+  std::optional<event::MonotonicTime> last_activity_;
+  std::optional<event::SystemTime> last_activity_system_;
+  void touch();
   ConnectionCounters totals_;  // of closed connections; live ones are added in counters()
   HoldTimes hold_times_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for posted work

@@ -55,6 +55,8 @@ v1::ForwardState toProto(core::ForwardState state) {
       return v1::FORWARD_STATE_STOPPED;
     case core::ForwardState::kFailed:
       return v1::FORWARD_STATE_FAILED;
+    case core::ForwardState::kIdle:
+      return v1::FORWARD_STATE_IDLE;
   }
   return v1::FORWARD_STATE_UNSPECIFIED;
 }
@@ -91,6 +93,10 @@ void toProto(const core::Forward& forward, event::MonotonicTime now, v1::Forward
   out->set_enabled(spec.enabled);
   out->set_address(spec.address);
   out->set_hold_port(spec.holdsPorts());
+  out->set_on_demand(spec.holdsPorts() && spec.start == core::ForwardSpec::Start::kOnDemand);
+  if (auto served = forward.lastServed(); served.has_value()) {
+    toTimestamp(*served, out->mutable_last_served_time());
+  }
   if (auto counters = forward.connections(); counters.has_value()) {
     v1::ConnectionCounters* connections = out->mutable_connections();
     connections->set_active(counters->active);

@@ -341,15 +341,17 @@ class ClusterState(WorkloadControllers):
                 self.backends.get((namespace, name), {}).values())
             sessions = list(self.sessions.get((namespace, name), ()))
             owner = self.owner_of(pod)
+        # The ReplicaSet controller replaces a pod as soon as it is marked for deletion, while the
+        # kubelet is still stopping its containers: the replacement comes first.
+        with self.lock:
+            self._changed_workload(owner)
+            if owner is not None and owner.kind == "ReplicaSet" and self.self_heal:
+                self.reconcile(owner)
         for backend in backends:
             backend.stop()
         if close_sessions:
             for session in sessions:
                 session.close()
-        with self.lock:
-            self._changed_workload(owner)
-            if owner is not None and owner.kind == "ReplicaSet" and self.self_heal:
-                self.reconcile(owner)
         if grace <= 0:
             self._finalize_pod(namespace, name, pod.uid)
         else:

@@ -56,12 +56,21 @@ TEST(ForwardColumnsTest, ConnectionsAndTrafficOfHeldPorts) {
 TEST(ForwardColumnsTest, APodSwitchShowsBothPods) {
   pfd::v1::Forward forward = fixtures::readyWebForward();
   const std::string pod = forward.pod();
-  EXPECT_EQ(podText(forward), pod);
+  EXPECT_EQ(podText(forward, kNow), pod);
   forward.mutable_switch_()->set_from_pod(pod);
-  EXPECT_EQ(podText(forward), pod + " -> (no Ready pod yet)");
+  EXPECT_EQ(podText(forward, kNow), pod + " -> (no Ready pod yet)");
   forward.mutable_switch_()->set_to_pod("web-new");
-  EXPECT_EQ(podText(forward), pod + " -> web-new");
+  EXPECT_EQ(podText(forward, kNow), pod + " -> web-new");
   EXPECT_EQ(forwardRow(forward, TableView::kTable, kNow)[4].text, pod + " -> web-new");
+}
+
+TEST(ForwardColumnsTest, AnIdleForwardSaysWhenItLastServed) {
+  pfd::v1::Forward forward = fixtures::readyWebForward();
+  forward.set_state(pfd::v1::FORWARD_STATE_IDLE);
+  EXPECT_EQ(podText(forward, kNow), "(idle, never served)");
+  forward.mutable_last_served_time()->set_seconds(absl::ToUnixSeconds(kNow) - 300);
+  EXPECT_EQ(podText(forward, kNow), "(idle, last served 5m0s ago)");
+  EXPECT_EQ(stateName(forward.state()), "IDLE");
 }
 
 TEST(ForwardColumnsTest, WatchHeaderAddsTheReason) {

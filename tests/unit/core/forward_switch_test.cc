@@ -276,9 +276,6 @@ TEST_F(ForwardSwitchTest, ALostPodWithNoOtherReadyIsAWaitNotABackoffAndAReadyPod
   tunnels()[0]->printError("error: lost connection to pod");
   tunnels()[0]->exit(1);
   dispatcher_.runPosted();
-  // The fresh look: nothing runs yet.
-  ASSERT_EQ(launcher_.last()->spec.argv[2], "pods");
-  answer("web-0\t2026-11-24T10:00:00Z\tterminating\tRunning\tFalse\thttp=8000,\n");
   EXPECT_EQ(forward->state(), ForwardState::kStarting) << "waiting, not backing off";
   auto waiting = connect();
   EXPECT_FALSE(waiting->relayed());
@@ -322,6 +319,36 @@ TEST_F(ForwardSwitchTest, APromotedRunThatFindsNoReadyPodWaitsWithoutBackoff) {
   pod("ADDED", "web-1", false);
   ASSERT_EQ(launcher_.last()->spec.argv[2], "pods") << "a Ready pod starts it at once";
   answer("web-1\t2026-11-24T10:06:00Z\tlive\tRunning\tTrue\thttp=8000,\n");
+  EXPECT_EQ(tunnels().back()->spec.argv[2], "pod/web-1");
+}
+
+TEST_F(ForwardSwitchTest, WhenKubectlReportsTheLossFirstTheWatchEndsTheFreshLookAtOnce) {
+  auto forward = readyOn("web-0");
+  pod("ADDED", "web-1", false);
+  tunnels()[0]->printError("error: lost connection to pod");
+  dispatcher_.runPosted();
+  auto listing = launcher_.last();
+  ASSERT_EQ(listing->spec.argv[2], "pods") << "the watch still says web-0 is live: look again";
+  pod("MODIFIED", "web-0", true, /*ready=*/false);
+  EXPECT_TRUE(listing->destroyed || listing->terminate_calls > 0 || !listing->alive)
+      << "the listing is no longer needed";
+  ASSERT_EQ(tunnels().back()->spec.argv[2], "pod/web-1") << "from the watch's pods, at once";
+  for (const Transition& transition : observer_.transitions) {
+    EXPECT_NE(transition.to, ForwardState::kBackoff);
+  }
+}
+
+TEST_F(ForwardSwitchTest, WhenTheWatchKnewFirstALostPodNeedsNoFreshLook) {
+  launcher_.setExitOnTerminate(false);
+  auto forward = readyOn("web-0");
+  pod("MODIFIED", "web-0", true, /*ready=*/false);  // no other pod: the switch waits
+  const size_t spawned = launcher_.spawnCount();
+  tunnels()[0]->printError("error: lost connection to pod");
+  tunnels()[0]->exit(1);
+  dispatcher_.runPosted();
+  EXPECT_EQ(launcher_.spawnCount(), spawned) << "no kubectl get pods: the watch knows";
+  EXPECT_EQ(forward->state(), ForwardState::kStarting);
+  pod("ADDED", "web-1", false);
   EXPECT_EQ(tunnels().back()->spec.argv[2], "pod/web-1");
 }
 
