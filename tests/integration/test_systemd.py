@@ -94,6 +94,23 @@ def test_sd_notify_messages_in_order(make_pfd, ports):
         receiver.close()
 
 
+def test_idle_on_demand_forwards_count_as_healthy_in_the_status(make_pfd, ports):
+    """An onDemand forward waits for its first connection, IDLE, with no kubectl (this one's
+    kubectl could not even run): STATUS counts it beside the READY ones."""
+    idle = (f"  - name: lazy\n    target: deployment/web\n    ports: [\"{ports[1]}\"]\n"
+            f"    start: onDemand\n    kubectl: /nonexistent/kubectl\n")
+    pfd = make_pfd(config(command_forward("a", ports[0]), idle), start=False)
+    receiver = NotifyReceiver(os.path.join(pfd.dir, "notify.sock"))
+    try:
+        notify_env(pfd, receiver)
+        pfd.start()
+        assert receiver.next() == "READY=1\nSTATUS=0 ready, 1 idle of 2 forwards"
+        assert receiver.next() == "STATUS=1 ready, 1 idle of 2 forwards"
+        assert pfd.forward("lazy")["state"] == "FORWARD_STATE_IDLE"
+    finally:
+        receiver.close()
+
+
 def test_a_failed_reload_shows_in_status_until_a_good_one(make_pfd, ports):
     good = config(command_forward("a", ports[0]), header="reloadOnChange: false\n")
     pfd = make_pfd(good, start=False)
