@@ -82,6 +82,7 @@ absl::Status Daemon::init(config::Config config) {
     return std::uniform_real_distribution<double>(0.0, 1.0)(*generator);
   };
   pod_watches_ = std::make_unique<core::PodWatchHub>(*dispatcher_, *launcher_, random);
+  prefetcher_ = std::make_unique<core::TargetPrefetcher>(*dispatcher_, *launcher_);
   forward_context_ = std::make_unique<core::ForwardContext>(
       core::ForwardContext{.dispatcher = *dispatcher_,
                            .launcher = *launcher_,
@@ -90,7 +91,8 @@ absl::Status Daemon::init(config::Config config) {
                            .find_port_owner = portOwnerFinder(dispatcher_->loop()),
                            .stop_grace = options_.stop_grace,
                            .pod_watches = pod_watches_.get(),
-                           .relay = relay_.get()});
+                           .relay = relay_.get(),
+      .prefetcher = prefetcher_.get()});
   supervisor_ = std::make_unique<core::Supervisor>(*forward_context_);
 
   v1::GetVersionResponse version;
@@ -145,6 +147,7 @@ Daemon::~Daemon() {
   service_.reset();
   supervisor_.reset();
   pod_watches_.reset();
+  prefetcher_.reset();
   forward_context_.reset();
   relay_.reset();
   prober_.reset();

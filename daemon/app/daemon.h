@@ -67,6 +67,7 @@ class Daemon {
   std::unique_ptr<probe::ProberSet> prober_;
   std::unique_ptr<relay::LibuvRelay> relay_;
   std::unique_ptr<core::PodWatchHub> pod_watches_;
+  std::unique_ptr<core::TargetPrefetcher> prefetcher_;
   std::unique_ptr<core::ForwardContext> forward_context_;
   std::unique_ptr<core::Supervisor> supervisor_;
   std::unique_ptr<rpc::ControlService> service_;

@@ -110,6 +110,7 @@ void Forward::stopRunning(const std::string& reason) {
   start_when_ports_free_ = false;
   retireAll();
   pod_watch_.reset();
+  prefetch_.reset();
   if (holder_ != nullptr) {
     holder_->release();
   }
@@ -138,6 +139,7 @@ void Forward::replaceSpec(ForwardSpec spec) {
   spec_ = std::move(spec);
   pod_ = spec_.isCommand() ? "" : podOfTarget(spec_.target);
   target_cache_.reset();
+  prefetch_.reset();
   pod_watch_.reset();  // the namespace or context may have changed
   if (shuttingDown()) {
     return;
@@ -165,6 +167,7 @@ void Forward::replaceSpec(ForwardSpec spec) {
 void Forward::shutdown() {
   lifecycle_ = Lifecycle::kShuttingDown;
   idle_timer_->disable();
+  prefetch_.reset();
   retry_timer_->disable();
   owner_query_.reset();
   pod_watch_.reset();

@@ -16,6 +16,7 @@
 #include "daemon/core/port_owner_query.h"
 #include "daemon/core/probe_session.h"
 #include "daemon/core/restart_policy.h"
+#include "daemon/core/target_prefetcher.h"
 #include "daemon/core/tunnel.h"
 #include "daemon/event/dispatcher.h"
 #include "daemon/probe/prober.h"
@@ -41,6 +42,8 @@ struct ForwardContext {
   PodWatchHub* pod_watches = nullptr;
   // Holds local ports and relays connections; required by forwards that hold their ports.
   relay::Relay* relay = nullptr;
+  // Fetches an IDLE forward's target object ahead of its first connection; may be null.
+  TargetPrefetcher* prefetcher = nullptr;
 };
 
 class Forward;
@@ -254,6 +257,7 @@ class Forward : private TunnelObserver {
   bool awake_ = false;
   event::MonotonicTime awake_since_;
   event::TimerPtr idle_timer_;
+  PrefetchTicketPtr prefetch_;
   PodWatchRegistrationPtr pod_watch_;
   bool waiting_for_pod_ = false;  // no pod of the target runs: a Ready one starts it at once
   // The run was started because its pod went away: no pod to go to yet is a wait, not a failure.

@@ -54,10 +54,20 @@ void Forward::enterIdle(const std::string& reason) {
   if (holder_ != nullptr) {
     holder_->hold();
   }
-  // The pod watch stays: a first connection then finds its pod without asking the API server.
+  // The pod watch stays, and the target's object is fetched ahead: a first connection then finds
+  // its pod without asking the API server, and only kubectl port-forward stands between it and
+  // the pod.
   if (needsResolution(spec_) && context_.pod_watches != nullptr && pod_watch_ == nullptr) {
     pod_watch_ = context_.pod_watches->registerForward(
         spec_, [this](const PodEvent& event) { onPodEvent(event); });
+  }
+  if (needsResolution(spec_) && !target_cache_.has_value() && context_.prefetcher != nullptr &&
+      prefetch_ == nullptr) {
+    prefetch_ = context_.prefetcher->fetch(spec_, [this](const TargetObject& object) {
+      if (!target_cache_.has_value()) {
+        target_cache_ = object;
+      }
+    });
   }
   setState(ForwardState::kIdle, reason);
 }

@@ -107,8 +107,17 @@ void TargetResolver::getTarget() {
                  return;
                }
                cache_ = *object;
+               if (target_only_) {
+                 done_(Resolution{});
+                 return;
+               }
                getPods();
              });
+}
+
+void TargetResolver::fetchTarget() {
+  target_only_ = true;
+  getTarget();
 }
 
 void TargetResolver::getPods() {

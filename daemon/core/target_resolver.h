@@ -43,6 +43,8 @@ class TargetResolver {
                  std::optional<TargetObject>& cache, Done done);
 
   void start();
+  // Only `kubectl get TARGET`, into the cache; `done` then gets an empty Resolution (or the error).
+  void fetchTarget();
   // Kills the kubectl it runs; nothing more happens. Not from inside `done`.
   void cancel();
 
@@ -68,6 +70,7 @@ class TargetResolver {
   process::ProcessPtr process_;
   Run run_;
   bool cancelled_ = false;
+  bool target_only_ = false;
 };
 
 }  // namespace pfd::core

@@ -199,6 +199,101 @@ TEST_F(ForwardIdleTest, IdleTimeoutZeroNeverStopsItOnceStarted) {
   EXPECT_EQ(forward->state(), ForwardState::kReady);
 }
 
+// Workload targets: while IDLE the target's object is fetched (at most two kubectl at a time,
+// one per target) and the pod watch runs, so the first connection waits only for kubectl
+// port-forward.
+class ForwardIdlePrefetchTest : public ForwardIdleTest {
+ protected:
+  ForwardIdlePrefetchTest() {
+    context_.pod_watches = &hub_;
+    context_.prefetcher = &prefetcher_;
+  }
+
+  static ForwardSpec deploymentSpec(const std::string& name, uint16_t port,
+                                    const std::string& target) {
+    ForwardSpec spec = onDemandSpec();
+    spec.name = name;
+    spec.target = target;
+    spec.ports = {{port, "8000"}};
+    return spec;
+  }
+
+  std::vector<testing::FakeChildPtr> gets() const {
+    std::vector<testing::FakeChildPtr> result;
+    for (const auto& child : launcher_.children()) {
+      if (child->spec.argv.size() > 2 && child->spec.argv[1] == "get" &&
+          child->spec.argv[2] != "pods") {
+        result.push_back(child);
+      }
+    }
+    return result;
+  }
+
+  PodWatchHub hub_{dispatcher_, launcher_, [] { return 0.0; }};
+  TargetPrefetcher prefetcher_{dispatcher_, launcher_, 2};
+};
+
+TEST_F(ForwardIdlePrefetchTest, IdleForwardsFetchTheirTargetsTwoAtATimeOncePerTarget) {
+  std::vector<std::unique_ptr<Forward>> forwards;
+  for (int i = 0; i < 6; ++i) {
+    const std::string target = i < 2 ? "deployment/web" : "deployment/api-" + std::to_string(i);
+    forwards.push_back(makeForward(
+        deploymentSpec("f" + std::to_string(i), static_cast<uint16_t>(8080 + i), target)));
+    forwards.back()->activate();
+    EXPECT_EQ(forwards.back()->state(), ForwardState::kIdle);
+  }
+  ASSERT_EQ(gets().size(), 2u) << "two at a time";
+  EXPECT_EQ(gets()[0]->spec.argv[2], "deployment/web") << "shared by f0 and f1";
+  EXPECT_EQ(gets()[1]->spec.argv[2], "deployment/api-2");
+  for (size_t done = 0; done < 5; ++done) {
+    gets()[done]->print("Deployment");
+    gets()[done]->print("app=web,");
+    gets()[done]->exit(0);
+    dispatcher_.runPosted();
+  }
+  EXPECT_EQ(gets().size(), 5u) << "one kubectl get per distinct target";
+  EXPECT_EQ(prefetcher_.running(), 0u);
+  EXPECT_EQ(portForwards(), 0u);
+}
+
+TEST_F(ForwardIdlePrefetchTest, TheFirstConnectionGoesStraightToKubectlPortForward) {
+  auto forward = makeForward(deploymentSpec("web", 8080, "deployment/web"));
+  forward->activate();
+  auto watch = launcher_.children()[0];
+  ASSERT_THAT(watch->spec.argv, ::testing::Contains("--watch"));
+  watch->print(
+      "ADDED  web-1  live  Running  ready=True  labels=app=web,  "
+      "created=2026-11-24T10:05:00Z  ports=http=8000,");
+  ASSERT_EQ(gets().size(), 1u);
+  gets()[0]->print("Deployment");
+  gets()[0]->print("app=web,");
+  gets()[0]->exit(0);
+  dispatcher_.runPosted();
+  dispatcher_.advance(seconds(1));  // the watch has listed the namespace
+
+  auto first = connect();
+  EXPECT_EQ(launcher_.last()->spec.argv[1], "port-forward") << "no kubectl get on the way";
+  EXPECT_EQ(launcher_.last()->spec.argv[2], "pod/web-1");
+  printForwarding(*launcher_.last(), forward->spec());
+  EXPECT_EQ(first->upstream_port, kFirstUpstreamPort);
+}
+
+TEST_F(ForwardIdlePrefetchTest, AForwardStoppedBeforeItsFetchRanDoesNotFetch) {
+  std::vector<std::unique_ptr<Forward>> forwards;
+  for (int i = 0; i < 3; ++i) {
+    forwards.push_back(
+        makeForward(deploymentSpec("f" + std::to_string(i), static_cast<uint16_t>(8080 + i),
+                                   "deployment/api-" + std::to_string(i))));
+    forwards.back()->activate();
+  }
+  forwards[2]->stop();
+  for (size_t done = 0; done < 2; ++done) {
+    gets()[done]->exit(1);
+    dispatcher_.runPosted();
+  }
+  EXPECT_EQ(gets().size(), 2u) << "the third was cancelled while queued";
+}
+
 TEST_F(ForwardIdleTest, AlwaysIsTodaysBehaviour) {
   auto forward = makeForward(kubectlSpec());
   forward->activate();
