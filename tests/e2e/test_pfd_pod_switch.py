@@ -10,12 +10,14 @@ deliver. Every failed request is a failure of the test; the figures go to the e2
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 
 import pytest
 
 from conftest import RequestLoop, http_get, kube_forward, pfd_config, reserve_ports
+from pfd_harness import LineLog
 
 DELETIONS = 20
 ROLLOUTS = 10
@@ -100,3 +102,45 @@ def test_rollouts_in_a_row_fail_no_request_and_slow_requests_finish_on_the_old_p
     assert backoffs(pfd, "web", mark) == []
     switches = [line for line in pfd.log.lines()[mark:] if "web: switched from pod" in line]
     assert len(switches) >= ROLLOUTS, switches
+
+
+def test_a_switch_in_progress_shows_in_status_and_watch_as_one_event(cluster, make_pfd):
+    """A rollout whose new pods are not Ready yet: the old pod keeps serving and status shows the
+    switch waiting for a pod; once they are Ready the switch completes, `pfctl watch` shows it as
+    one event with its reason, and a request still open on the old pod shows as draining."""
+    old_pods = cluster.add_deployment("web", replicas=1, ports={"http": 8080})
+    (port,) = reserve_ports(1)
+    pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080")))
+    pfd.wait_for_state("web", "READY")
+    watch = subprocess.Popen([pfd.pfctl_bin, "--socket", pfd.socket, "watch", "web"],
+                             stdout=subprocess.PIPE, env=pfd.env)
+    try:
+        lines = LineLog(watch.stdout)
+        lines.wait_for(r"\bweb\b.*READY")  # the initial row
+        mark = pfd.mark()
+        new_pods = cluster.rollout("web", grace=30, new_pods_ready=False)
+        pfd.wait_for_log(r"web: no other Ready pod of deployment/web yet", since=mark)
+        forward = pfd.forward("web")
+        assert forward["state"] == "FORWARD_STATE_READY"
+        assert forward["switch"]["fromPod"] == old_pods[0], forward
+        assert not forward["switch"].get("toPod"), forward
+        assert f"{old_pods[0]} -> (no Ready pod yet)" in pfd.pfctl_ok("status", "web")
+
+        slow = []
+        thread = threading.Thread(target=lambda: slow.append(
+            http_get(port, "/slow?ms=3000", timeout=15)))
+        thread.start()
+        pfd.wait_for_log(r"Handling connection", since=mark)
+        cluster.set_ready(new_pods[0], True)
+        switched = pfd.wait_for_log(r"web: switched from pod (?P<text>.*)$", since=mark)
+        assert f"{old_pods[0]} to pod {new_pods[0]}" in switched["text"], switched["text"]
+        assert "1 connection draining" in switched["text"], switched["text"]
+        draining = pfd.forward("web").get("draining", [])
+        assert [d["pod"] for d in draining] == [old_pods[0]], draining
+        event = lines.wait_for(r"switched from pod")
+        assert "READY" in event.string, event.string
+        thread.join(20)
+        assert slow == [old_pods[0]], "the request in flight finished on its old pod"
+    finally:
+        watch.terminate()
+        watch.wait(5)

@@ -69,7 +69,7 @@ TEST(ForwardColumnsTest, AnIdleForwardSaysWhenItLastServed) {
   forward.set_state(pfd::v1::FORWARD_STATE_IDLE);
   EXPECT_EQ(podText(forward, kNow), "(idle, never served)");
   forward.mutable_last_served_time()->set_seconds(absl::ToUnixSeconds(kNow) - 300);
-  EXPECT_EQ(podText(forward, kNow), "(idle, last served 5m0s ago)");
+  EXPECT_EQ(podText(forward, kNow), "(idle, last served 5m ago)");
   EXPECT_EQ(stateName(forward.state()), "IDLE");
 }
 
