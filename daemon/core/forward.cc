@@ -6,26 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "daemon/core/child_command.h"
+#include "daemon/core/wording.h"
 #include "spdlog/spdlog.h"
 
 namespace pfd::core {
-namespace {
-
-std::string podOfTarget(const std::string& target) {
-  for (absl::string_view prefix : {"pod/", "pods/", "po/"}) {
-    if (absl::StartsWithIgnoreCase(target, prefix)) {
-      return target.substr(prefix.size());
-    }
-  }
-  return target.find('/') == std::string::npos ? target : "";
-}
-
-std::string formatDelay(Milliseconds delay) {
-  return absl::FormatDuration(absl::Milliseconds(delay.count()));
-}
-
-}  // namespace
-
 Forward::Forward(ForwardSpec spec, ForwardContext& context, ForwardObserver& observer)
     : spec_(std::move(spec)),
       context_(context),

@@ -7,17 +7,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "daemon/core/forward.h"
+#include "daemon/core/wording.h"
 #include "spdlog/spdlog.h"
 
 namespace pfd::core {
-namespace {
-
-std::string formatDelay(Milliseconds delay) {
-  return absl::FormatDuration(absl::Milliseconds(delay.count()));
-}
-
-}  // namespace
-
 bool Forward::onDemand() const {
   return spec_.start == ForwardSpec::Start::kOnDemand && spec_.holdsPorts();
 }

@@ -10,21 +10,10 @@
 #include "absl/time/time.h"
 #include "daemon/core/forward.h"
 #include "daemon/core/restart_policy.h"
+#include "daemon/core/wording.h"
 #include "spdlog/spdlog.h"
 
 namespace pfd::core {
-namespace {
-
-std::string formatDelay(Milliseconds delay) {
-  return absl::FormatDuration(absl::Milliseconds(delay.count()));
-}
-
-std::string connectionCount(uint64_t count) {
-  return count == 1 ? "1 connection" : absl::StrCat(count, " connections");
-}
-
-}  // namespace
-
 void Forward::onPodEvent(const PodEvent& event) {
   if (event.type == "DELETED") {
     // Never drain past the pod's own deletion: its containers are gone.

@@ -8,20 +8,9 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "daemon/core/child_command.h"
+#include "daemon/core/wording.h"
 
 namespace pfd::core {
-namespace {
-
-std::string formatDelay(Milliseconds delay) {
-  return absl::FormatDuration(absl::Milliseconds(delay.count()));
-}
-
-std::string connections(uint64_t count) {
-  return count == 1 ? "1 connection" : absl::StrCat(count, " connections");
-}
-
-}  // namespace
-
 std::vector<std::string> listenAddresses(const std::string& address) {
   std::vector<std::string> addresses;
   for (absl::string_view part : absl::StrSplit(address, ',', absl::SkipWhitespace())) {
@@ -158,7 +147,7 @@ void PortHolder::refuse(const std::string& reason) {
     return;
   }
   callbacks_.note(
-      absl::StrCat(connections(held_.size()), " waiting for a kubectl closed: ", reason));
+      absl::StrCat(connectionCount(held_.size()), " waiting for a kubectl closed: ", reason));
   totals_.dropped += held_.size();
   for (Waiting& waiting : held_) {
     releaseLater(std::move(waiting.connection));
@@ -265,7 +254,7 @@ void PortHolder::dropExpired() {
   }
   if (dropped > 0) {
     totals_.dropped += dropped;
-    callbacks_.note(absl::StrCat(connections(dropped), " waited ", formatDelay(hold_timeout_),
+    callbacks_.note(absl::StrCat(connectionCount(dropped), " waited ", formatDelay(hold_timeout_),
                                  " (holdTimeout) and no kubectl served: closed"));
   }
   armHoldTimer();

@@ -7,26 +7,14 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "daemon/core/child_command.h"
+#include "daemon/core/wording.h"
 
 namespace pfd::core {
 namespace {
 
-std::string podOfTarget(const std::string& target) {
-  for (absl::string_view prefix : {"pod/", "pods/", "po/"}) {
-    if (absl::StartsWithIgnoreCase(target, prefix)) {
-      return target.substr(prefix.size());
-    }
-  }
-  return target.find('/') == std::string::npos ? target : "";
-}
-
 bool retryCannotHelp(const absl::Status& status) {
   return absl::IsNotFound(status) || absl::IsPermissionDenied(status) ||
          absl::IsInvalidArgument(status) || absl::IsFailedPrecondition(status);
-}
-
-std::string formatDelay(Milliseconds delay) {
-  return absl::FormatDuration(absl::Milliseconds(delay.count()));
 }
 
 }  // namespace

@@ -320,16 +320,6 @@ class ForwardPodMoveTest : public ForwardHeldPortsTest {
     return spec;
   }
 
-  // The running fake kubectl prints `out` and exits 0.
-  void answer(const std::string& out) {
-    auto child = launcher_.last();
-    for (absl::string_view line : absl::StrSplit(absl::StripSuffix(out, "\n"), '\n')) {
-      child->print(std::string(line));
-    }
-    child->exit(0);
-    dispatcher_.runPosted();
-  }
-
   static std::string pods(const std::string& live, const std::string& terminating = "") {
     std::string out = live + "\t2026-11-24T10:05:00Z\tlive\tRunning\tTrue\thttp=8000,\n";
     if (!terminating.empty()) {

@@ -23,16 +23,6 @@ class ForwardResolutionTest : public ForwardTestBase {
     return spec;
   }
 
-  // The running fake kubectl prints `out` and exits 0.
-  void answer(const std::string& out) {
-    auto child = launcher_.last();
-    for (absl::string_view line : absl::StrSplit(absl::StripSuffix(out, "\n"), '\n')) {
-      child->print(std::string(line));
-    }
-    child->exit(0);
-    dispatcher_.runPosted();
-  }
-
   static constexpr const char* kDeployment = "Deployment\napp=web,\n\n\n";
   static constexpr const char* kPods =
       "web-old\t2026-11-24T10:00:00Z\tterminating\tRunning\tTrue\thttp=8000,\n"

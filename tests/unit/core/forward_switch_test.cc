@@ -28,15 +28,6 @@ class ForwardSwitchTest : public ForwardTestBase {
     return spec;
   }
 
-  void answer(const std::string& out) {
-    auto child = launcher_.last();
-    for (absl::string_view line : absl::StrSplit(absl::StripSuffix(out, "\n"), '\n')) {
-      child->print(std::string(line));
-    }
-    child->exit(0);
-    dispatcher_.runPosted();
-  }
-
   void pod(const std::string& type, const std::string& name, bool terminating, bool ready = true) {
     watch_->print(type + "  " + name + "  " + (terminating ? "terminating" : "live") +
                   "  Running  ready=" + (ready ? "True" : "False") +

@@ -455,6 +455,8 @@ TEST_F(ForwardTest, PodTargetKnowsItsPod) {
   EXPECT_EQ(makeForward(spec)->pod(), "db-0");
   spec.target = "db-1";
   EXPECT_EQ(makeForward(spec)->pod(), "db-1");
+  spec.target = "Pod/db-2";  // kinds are case-insensitive, as for kubectl
+  EXPECT_EQ(makeForward(spec)->pod(), "db-2");
   spec.target = "service/db";
   EXPECT_EQ(makeForward(spec)->pod(), "");
 }

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "daemon/core/forward.h"
 #include "gtest/gtest.h"
 #include "tests/fakes/fake_prober.h"
@@ -59,6 +61,16 @@ class ForwardTestBase : public ::testing::Test {
 
   std::unique_ptr<Forward> makeForward(ForwardSpec spec) {
     return std::make_unique<Forward>(std::move(spec), context_, observer_);
+  }
+
+  // The running fake kubectl (a `kubectl get`) prints `out` and exits 0.
+  void answer(const std::string& out) {
+    auto child = launcher_.last();
+    for (absl::string_view line : absl::StrSplit(absl::StripSuffix(out, "\n"), '\n')) {
+      child->print(std::string(line));
+    }
+    child->exit(0);
+    dispatcher_.runPosted();
   }
 
   // Where the fake kubectl of a forward with held ports listens: spec.ports[i] is
