@@ -8,8 +8,10 @@
  * switches. WAKEUPS_PER_SECOND = PROBES_PER_SECOND is one wake-up per probe (probes spread
  * evenly, the way pfd scheduled them before the 100 ms slot grid); fewer is the grid.
  *
- *   cc -O2 -o connect_floor bench/connect_floor.c && cc -O2 -o bench_listener bench/bench_listener.c
- *   ./bench_listener 38111 http & ./connect_floor 38111 http 200 200 15; ./connect_floor 38111 http 200 10 15
+ *   cc -O2 -o connect_floor bench/connect_floor.c && cc -O2 -o bench_listener
+ * bench/bench_listener.c
+ *   ./bench_listener 38111 http & ./connect_floor 38111 http 200 200 15; ./connect_floor 38111 http
+ * 200 10 15
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -105,9 +107,10 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &after);
   const double elapsed = now() - start;
   const double cpu = cpuSeconds(&after) - cpuSeconds(&before);
-  printf("%s, %d probes/s in %d wake-ups/s: %ld probes, CPU %.2f %% of one core, %.1f us per probe, "
-         "%ld voluntary context switches\n",
-         http ? "http" : "tcp", rate, wakeups, probes, cpu / elapsed * 100, cpu / probes * 1e6,
-         after.ru_nvcsw - before.ru_nvcsw);
+  printf(
+      "%s, %d probes/s in %d wake-ups/s: %ld probes, CPU %.2f %% of one core, %.1f us per probe, "
+      "%ld voluntary context switches\n",
+      http ? "http" : "tcp", rate, wakeups, probes, cpu / elapsed * 100, cpu / probes * 1e6,
+      after.ru_nvcsw - before.ru_nvcsw);
   return 0;
 }

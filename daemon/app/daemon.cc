@@ -92,7 +92,7 @@ absl::Status Daemon::init(config::Config config) {
                            .stop_grace = options_.stop_grace,
                            .pod_watches = pod_watches_.get(),
                            .relay = relay_.get(),
-      .prefetcher = prefetcher_.get()});
+                           .prefetcher = prefetcher_.get()});
   supervisor_ = std::make_unique<core::Supervisor>(*forward_context_);
 
   v1::GetVersionResponse version;
