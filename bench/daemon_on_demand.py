@@ -31,7 +31,7 @@ sys.path.insert(0, BENCH)
 
 from daemon_harness import (BenchPfd, Table, common_arguments, environment_line,  # noqa: E402
                             forward_names, megabytes, memory_kib, percentile, reserve_ports,
-                            stop_pfd)
+                            stop_pfd, wait_all)
 from fakekube import FakeCluster, kubectl_path  # noqa: E402
 from kubectl_floor import measure  # noqa: E402
 
@@ -91,13 +91,10 @@ def main() -> int:
         pfd = BenchPfd(json.dumps(config, indent=1))
         pfd.env.update({"KUBECACHEDIR": cluster.cache_dir, marker.split("=")[0]:
                         marker.split("=")[1]})
+        pfd.started_at = time.monotonic()
         pfd.start()
-        deadline = time.monotonic() + 60
-        while set(states(pfd).values()) != {"FORWARD_STATE_IDLE"}:
-            if time.monotonic() > deadline:
-                raise SystemExit(f"not every forward IDLE within 60 s: {states(pfd)}")
-            time.sleep(0.1)
-        time.sleep(args.settle)  # a measurement window, not a synchronisation
+        wait_all(pfd, names, r"\b{name}: \w+ -> IDLE:", timeout=60)
+        time.sleep(args.settle)  # a measurement window (the ahead fetches end), not a wait
         kubectls = [argv for pid, argv in processes_with(marker)
                     if pid != pfd.process.pid and any("kubectl" in word for word in argv[:2])]
         rss = megabytes(memory_kib(pfd.process.pid)["VmRSS"])

@@ -140,12 +140,11 @@ def start_daemon(args: argparse.Namespace, upstream_port: int) -> Path:
               f"    kubectl: {kubectl}\n")
     instance = PfdInstance(config, name="pfd-relay-bench")
     instance.start()
-    deadline = time.monotonic() + 30
-    while instance.forward("bench")["state"] != "FORWARD_STATE_READY":
-        if time.monotonic() > deadline:
-            instance.cleanup()
-            raise SystemExit("the bench forward did not become READY within 30 s")
-        time.sleep(0.05)
+    try:
+        instance.wait_for_state("bench", "READY", timeout=30)
+    except AssertionError:
+        instance.cleanup()
+        raise
     return DaemonPath(instance, port)
 
 

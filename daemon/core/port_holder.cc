@@ -100,6 +100,7 @@ void PortHolder::release() {
     releaseLater(std::move(relayed.connection));
   }
   active_.clear();
+  per_upstream_.clear();
   mode_ = Mode::kHold;
 }
 
@@ -197,6 +198,7 @@ void PortHolder::onAccept(size_t port_index, relay::ConnectionPtr connection) {
 void PortHolder::relay(relay::ConnectionPtr connection, size_t port_index) {
   const uint64_t key = next_key_++;
   relay::Connection& raw = *connection;
+  per_upstream_[upstream_.id]++;
   active_.emplace(key, Relayed{.connection = std::move(connection),
                                .port_index = port_index,
                                .upstream_id = upstream_.id});
@@ -212,6 +214,10 @@ void PortHolder::onRelayEnd(uint64_t key, const relay::RelayEnd& end) {
   }
   Relayed ended = std::move(it->second);
   active_.erase(it);
+  auto count = per_upstream_.find(ended.upstream_id);
+  if (count != per_upstream_.end() && --count->second == 0) {
+    per_upstream_.erase(count);
+  }
   touch();
   const bool replay = end.kind == relay::RelayEnd::Kind::kUpstreamFailed && end.replayable &&
                       !end.upstream_answered && replay_buffer_ > 0 && mode_ != Mode::kRefuse &&
@@ -288,11 +294,8 @@ ConnectionCounters PortHolder::counters() const {
 }
 
 size_t PortHolder::connectionsOn(uint64_t upstream_id) const {
-  size_t count = 0;
-  for (const auto& [key, relayed] : active_) {
-    count += relayed.upstream_id == upstream_id ? 1 : 0;
-  }
-  return count;
+  auto it = per_upstream_.find(upstream_id);
+  return it == per_upstream_.end() ? 0 : it->second;
 }
 
 }  // namespace pfd::core

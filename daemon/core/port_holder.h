@@ -131,6 +131,7 @@ class PortHolder {
   Upstream upstream_;
   std::list<Waiting> held_;  // oldest first: their deadlines are in the same order
   std::map<uint64_t, Relayed> active_;
+  std::map<uint64_t, size_t> per_upstream_;  // open connections by upstream id
   uint64_t next_key_ = 1;
   event::TimerPtr hold_timer_;
 

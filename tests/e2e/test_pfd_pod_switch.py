@@ -48,7 +48,7 @@ def test_pods_deleted_back_to_back_fail_no_request(cluster, make_pfd, replicas, 
             cluster.delete_pod(serving, close_sessions=close_sessions)
             answered_by.append(client.wait_for_answer(lambda pod, serving=serving: pod != serving,
                                                       since=since))
-            time.sleep(0.3)  # the next deletion a few hundred ms later, as a rollout would
+            time.sleep(0.3)  # the scenario's pace: deletions a few hundred ms apart
         requests = len(client.answers) + client.failures
 
     mode = "session closed" if close_sessions else "session kept"
@@ -84,12 +84,12 @@ def test_rollouts_in_a_row_fail_no_request_and_slow_requests_finish_on_the_old_p
                                    since=client.mark())
             slow = threading.Thread(target=slow_request, args=(serving,))
             slow.start()
-            time.sleep(0.2)  # the slow request is in flight on `serving`
+            assert cluster.backend(serving).wait_for_slow_requests(1), "in flight on its pod"
             since = client.mark()
             new_pods = cluster.rollout("web", grace=5)
             client.wait_for_answer(lambda pod, new_pods=new_pods: pod in new_pods, since=since)
             slow.join(20)
-            time.sleep(max(0.0, 3.0 - 1.5))
+            time.sleep(1.5)  # the scenario's pace: rollouts 3 s apart, not a synchronisation
         requests = len(client.answers) + client.failures
 
     report_figure(f"{ROLLOUTS} rollouts 3 s apart at 50 requests/s: {client.failures} of "

@@ -49,6 +49,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif path == "/slow":
             query = dict(part.split("=", 1) for part in self.path.partition("?")[2].split("&")
                          if "=" in part)
+            backend.count_slow_request()
             time.sleep(min(int(query.get("ms", "1000")), 30000) / 1000)
             self._reply(200, backend.pod_name.encode())
         else:
@@ -90,6 +91,7 @@ class Backend:
         self.healthy = True
         self.port = 0
         self.requests = 0
+        self.slow_requests = 0  # GET /slow requests that have started
         self._lock = threading.Lock()
         self._counted = threading.Condition(self._lock)
         self._connections: set[socket.socket] = set()
@@ -104,6 +106,16 @@ class Backend:
         with self._counted:
             self.requests += 1
             self._counted.notify_all()
+
+    def count_slow_request(self) -> None:
+        with self._counted:
+            self.slow_requests += 1
+            self._counted.notify_all()
+
+    def wait_for_slow_requests(self, count: int, timeout: float = 10.0) -> bool:
+        """Waits until `count` GET /slow requests are in progress or done; False on timeout."""
+        with self._counted:
+            return self._counted.wait_for(lambda: self.slow_requests >= count, timeout)
 
     def wait_for_requests(self, count: int, timeout: float = 10.0) -> bool:
         """Waits until `count` requests have been answered in all; False on timeout."""
