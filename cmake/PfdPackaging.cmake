@@ -98,6 +98,8 @@ install(FILES ${_pfd_completions}/pfctl.fish ${_pfd_completions}/pfd.fish
 install(FILES ${PROJECT_SOURCE_DIR}/config/example.yaml ${PROJECT_SOURCE_DIR}/config/pfd.schema.json
               ${PROJECT_SOURCE_DIR}/docs/config.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# Debian policy 12.5: every package ships its licence in the machine-readable copyright format.
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
 # OPTIONAL: the README is the lead's to write; the package must not fail to build without it.
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR} OPTIONAL)
 

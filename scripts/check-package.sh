@@ -119,6 +119,7 @@ expect_file -rw-r--r-- usr/share/zsh/vendor-completions/_pfctl
 expect_file -rw-r--r-- usr/share/fish/vendor_completions.d/pfctl.fish
 expect_file -rw-r--r-- usr/share/doc/pfd/example.yaml
 expect_file -rw-r--r-- usr/share/doc/pfd/pfd.schema.json
+expect_file -rw-r--r-- usr/share/doc/pfd/copyright
 if grep -v ' \./usr/' "$workdir/contents" | grep -qv ' \./$'; then
   die "the package has files outside /usr:$(grep -v ' \./usr/' "$workdir/contents")"
 fi

@@ -92,7 +92,9 @@ absl::Status readHttpGet(const MappingReader& http, ParsedProbe& probe) {
                         absl::StrCat("\"", spec.scheme, "\" is not a scheme; write HTTP or HTTPS"));
   }
   PFD_RETURN_IF_ERROR(readHeaders(http, spec));
-  return http.readBool("insecureSkipVerify", spec.insecure_skip_verify);
+  // Accepted for configs written when HTTPS probes verified; they no longer do, as the kubelet.
+  bool ignored_skip_verify = false;
+  return http.readBool("insecureSkipVerify", ignored_skip_verify);
 }
 
 absl::Status readHandler(const MappingReader& probe, absl::string_view handler, ParsedProbe& out) {

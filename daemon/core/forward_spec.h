@@ -47,7 +47,6 @@ struct ProbeSpec {
   std::string path = "/";             // httpGet
   std::string scheme = "HTTP";        // httpGet: HTTP or HTTPS
   std::vector<HttpHeader> headers;    // httpGet
-  bool insecure_skip_verify = false;  // httpGet over HTTPS with a dev certificate
   std::vector<std::string> command;   // exec
   // exec: set by pfd, never by the config. With held ports, PFD_UPSTREAM_PORT (and
   // PFD_UPSTREAM_PORT_<LOCAL> per port) name the port of the kubectl being probed.

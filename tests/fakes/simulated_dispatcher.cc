@@ -8,7 +8,7 @@ namespace pfd::testing {
 class SimulatedDispatcher::SimulatedTimer : public event::Timer {
  public:
   SimulatedTimer(SimulatedDispatcher& owner, std::function<void()> callback)
-      : owner_(owner), callback_(std::move(callback)) {
+      : owner_(owner), callback_(std::make_shared<std::function<void()>>(std::move(callback))) {
     owner_.timers_.push_back(this);
   }
   ~SimulatedTimer() override { std::erase(owner_.timers_, this); }
@@ -25,14 +25,18 @@ class SimulatedDispatcher::SimulatedTimer : public event::Timer {
   event::MonotonicTime deadline_;
   uint64_t sequence_ = 0;
 
+  // Production lets a callback destroy its own timer (LibuvTimer keeps the callback in a block
+  // that outlives it), so the callback runs from a reference of its own and nothing of `this` is
+  // touched after it.
   void fire() {
     enabled_ = false;
-    callback_();
+    std::shared_ptr<std::function<void()>> callback = callback_;
+    (*callback)();
   }
 
  private:
   SimulatedDispatcher& owner_;
-  std::function<void()> callback_;
+  std::shared_ptr<std::function<void()>> callback_;
 };
 
 SimulatedDispatcher::SimulatedDispatcher()

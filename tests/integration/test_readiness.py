@@ -276,35 +276,34 @@ def test_exec_probe_exit_one_fails_with_the_commands_last_output_line(make_pfd, 
 
 # HTTPS ---------------------------------------------------------------------------------------
 
-def test_https_probe_with_insecure_skip_verify_accepts_a_self_signed_certificate(
-        make_pfd, ports, self_signed_cert):
+# The kubelet never verifies a probe's certificate, so a probe copied from a pod spec passes
+# against a self-signed one (made for "localhost", probed as 127.0.0.1). insecureSkipVerify is
+# still accepted, with either value, for configs written when pfd verified.
+@pytest.mark.parametrize("skip_verify", ["", ", insecureSkipVerify: true", ", insecureSkipVerify: false"])
+def test_https_probe_accepts_a_self_signed_certificate_as_the_kubelet_does(
+        make_pfd, ports, self_signed_cert, skip_verify):
     cert, key = self_signed_cert
     port = ports[0]
     pfd = make_pfd(config(target_forward(
         "tls", port, "https", "--cert", cert, "--key", key,
-        readiness="{httpGet: {path: /healthz, scheme: HTTPS, insecureSkipVerify: true}, "
-                  "periodSeconds: 1}")))
+        readiness=f"{{httpGet: {{path: /healthz, scheme: HTTPS{skip_verify}}}, periodSeconds: 1}}")))
     passed, _ = wait_line(pfd, probe_result_line("tls", "passed", "HTTP 200"))
     transition(pfd, "tls", "READY", since=passed)
     wait_line(pfd, r"\btls\| probe \d+ /healthz -> 200")
 
 
-def test_https_probe_without_insecure_skip_verify_fails_on_the_certificate(
-        make_pfd, ports, self_signed_cert):
-    cert, key = self_signed_cert
+def test_https_probe_of_a_plain_http_server_fails_in_the_handshake(make_pfd, ports):
     port = ports[0]
     pfd = make_pfd(config(target_forward(
-        "tls", port, "https", "--cert", cert, "--key", key,
+        "tls", port, "http",
         readiness="{httpGet: {path: /healthz, scheme: HTTPS}, periodSeconds: 1, "
                   "failureThreshold: 1}",
         backoff=SLOW_BACKOFF)))
     failed, match = wait_line(pfd, r"\btls: readiness probe failed: (?P<message>.*)$")
     message = match["message"]
     assert message.startswith("TLS: "), message
-    assert "certificate" in message, message
     _, reason = transition(pfd, "tls", "UNHEALTHY", since=failed)
     assert reason == f"readiness probe failed: {message}"
-    assert count_lines(pfd, r"\btls\| probe \d+ /healthz") == 0, "no request went through"
 
 
 # status, watch and the log -------------------------------------------------------------------

@@ -38,6 +38,7 @@ EXPECTED_FILES = {
     "share/doc/pfd/example.yaml": 0o644,
     "share/doc/pfd/pfd.schema.json": 0o644,
     "share/doc/pfd/config.md": 0o644,
+    "share/doc/pfd/copyright": 0o644,
 }
 
 
@@ -78,6 +79,44 @@ def test_installed_docs_are_the_project_files(prefix, source_dir):
         with open(os.path.join(source_dir, "config", name)) as original, \
                 open(os.path.join(prefix, "share", "doc", "pfd", name)) as installed:
             assert installed.read() == original.read()
+
+
+def deb822_paragraphs(text: str) -> list[dict]:
+    """Debian's control-file syntax (deb822): paragraphs of `Field: value` with continuation
+    lines that start with a space."""
+    paragraphs = []
+    for block in text.strip("\n").split("\n\n"):
+        fields, last = {}, None
+        for line in block.split("\n"):
+            if line.startswith((" ", "\t")):
+                assert last is not None, f"continuation line before any field: {line!r}"
+                fields[last] += "\n" + line[1:]
+            else:
+                name, sep, value = line.partition(":")
+                assert sep and name and " " not in name, f"not a field: {line!r}"
+                last = name
+                fields[name] = value.strip()
+        paragraphs.append(fields)
+    return paragraphs
+
+
+# Debian's machine-readable copyright format 1.0: a header paragraph naming the format, a Files
+# paragraph for everything, and the licence text whose short name that paragraph uses.
+def test_installed_copyright_is_machine_readable_and_says_apache_2(prefix, source_dir):
+    with open(os.path.join(prefix, "share", "doc", "pfd", "copyright")) as f:
+        header, files, licence = deb822_paragraphs(f.read())
+    assert header["Format"] == \
+        "https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/"
+    assert header["Upstream-Name"] == "pfd"
+    assert files["Files"] == "*"
+    assert files["License"] == "Apache-2.0"
+    assert files["Copyright"]
+    assert licence["License"].split("\n")[0] == "Apache-2.0"
+    assert "/usr/share/common-licenses/Apache-2.0" in licence["License"]
+    with open(os.path.join(source_dir, "LICENSE")) as f:
+        text = f.read()
+    assert "Apache License" in text and "Version 2.0, January 2004" in text
+    assert "END OF TERMS AND CONDITIONS" in text
 
 
 def test_installed_man_pages_are_configured_roff(prefix, version):

@@ -221,7 +221,6 @@ forwards:
   EXPECT_EQ(probe.scheme, "HTTPS");
   EXPECT_THAT(probe.headers,
               ElementsAre(core::HttpHeader{"Host", "api.local"}, core::HttpHeader{"X-Token", ""}));
-  EXPECT_TRUE(probe.insecure_skip_verify);
   EXPECT_EQ(probe.initial_delay, Milliseconds(2000));
   EXPECT_EQ(probe.period, Milliseconds(5000));
   EXPECT_EQ(probe.timeout, Milliseconds(3000));

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -58,11 +59,24 @@ class HttpProberTest : public ::testing::Test {
 TEST_F(HttpProberTest, SucceedsOnHttp200) {
   BlockingHttpServer server(respond(200, "OK"));
 
+  const auto before = std::chrono::steady_clock::now();
   ProbeResult result = probe(httpSpec(server.port()));
+  const auto elapsed = std::chrono::steady_clock::now() - before;
 
   EXPECT_TRUE(result.success);
   EXPECT_EQ(result.message, "HTTP 200");
-  EXPECT_GE(result.latency.count(), 0);
+  EXPECT_LE(result.latency, elapsed);
+}
+
+// The latency covers the wait for the answer: a server that thinks for 50 ms shows at least that.
+TEST_F(HttpProberTest, MeasuresTheLatencyUntilTheAnswer) {
+  BlockingHttpServer server(respond(200, "OK"),
+                            [] { std::this_thread::sleep_for(std::chrono::milliseconds(50)); });
+
+  ProbeResult result = probe(httpSpec(server.port()));
+
+  EXPECT_TRUE(result.success);
+  EXPECT_GE(result.latency, std::chrono::milliseconds(50));
 }
 
 TEST_F(HttpProberTest, SendsAGetForThePathWithAProbeUserAgent) {
