@@ -70,7 +70,7 @@ absl::Status Daemon::init(config::Config config) {
     return launcher.status();
   }
   launcher_ = std::move(*launcher);
-  prober_ = probe::ProberSet::createForLoop(dispatcher_->loop(), *launcher_);
+  prober_ = probe::ProberSet::createForLoop(*dispatcher_, *launcher_);
   auto relay = relay::LibuvRelay::create(dispatcher_->loop());
   if (!relay.ok()) {
     return relay.status();

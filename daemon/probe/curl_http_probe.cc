@@ -44,10 +44,10 @@ std::string headerLine(const core::HttpHeader& header) {
 
 }  // namespace
 
-CurlHttpProbe::CurlHttpProbe(uv_loop_t* loop, std::weak_ptr<CurlMultiLoop> multi,
+CurlHttpProbe::CurlHttpProbe(event::Dispatcher& dispatcher, std::weak_ptr<CurlMultiLoop> multi,
                              const core::ProbeSpec& spec, const std::string& address,
                              std::function<void(ProbeResult)> done)
-    : loop_(loop),
+    : dispatcher_(dispatcher),
       multi_(std::move(multi)),
       spec_(spec),
       address_(address),
@@ -131,11 +131,11 @@ absl::Status CurlHttpProbe::configure(const std::string& url) {
 
 void CurlHttpProbe::failLater(std::string message) {
   releaseEasy();
-  deferred_ = std::make_unique<LoopTimer>(loop_);
+  deferred_failure_ = std::move(message);
   // done must never run inside run(), so even an error known at once waits for the loop.
-  deferred_->start(std::chrono::milliseconds(0), [this, message = std::move(message)]() mutable {
-    completion_.complete(completion_.result(false, std::move(message)));
-  });
+  deferred_ = dispatcher_.createTimer(
+      [this] { completion_.complete(completion_.result(false, std::move(deferred_failure_))); });
+  deferred_->enable(std::chrono::milliseconds(0));
 }
 
 size_t CurlHttpProbe::discardBody(char* /*data*/, size_t size, size_t count, void* self) {

@@ -9,9 +9,9 @@
 #include <string>
 
 #include "daemon/core/forward_spec.h"
+#include "daemon/event/dispatcher.h"
 #include "daemon/probe/curl_multi_loop.h"
 #include "daemon/probe/http_wire.h"
-#include "daemon/probe/loop_timer.h"
 #include "daemon/probe/probe_completion.h"
 #include "daemon/probe/prober.h"
 
@@ -26,8 +26,9 @@ class CurlHttpProbe : public ProbeHandle {
   // status line already decided the result.
   static constexpr size_t kMaxBodyBytes = HttpResponseReader::kMaxBodyBytes;
 
-  CurlHttpProbe(uv_loop_t* loop, std::weak_ptr<CurlMultiLoop> multi, const core::ProbeSpec& spec,
-                const std::string& address, std::function<void(ProbeResult)> done);
+  CurlHttpProbe(event::Dispatcher& dispatcher, std::weak_ptr<CurlMultiLoop> multi,
+                const core::ProbeSpec& spec, const std::string& address,
+                std::function<void(ProbeResult)> done);
   ~CurlHttpProbe() override;
   CurlHttpProbe(const CurlHttpProbe&) = delete;
   CurlHttpProbe& operator=(const CurlHttpProbe&) = delete;
@@ -44,12 +45,13 @@ class CurlHttpProbe : public ProbeHandle {
   std::string failureMessage(CURLcode code) const;
   void releaseEasy();
 
-  uv_loop_t* loop_;
+  event::Dispatcher& dispatcher_;
   std::weak_ptr<CurlMultiLoop> multi_;
   const core::ProbeSpec spec_;
   const std::string address_;
   ProbeCompletion completion_;
-  std::unique_ptr<LoopTimer> deferred_;
+  event::TimerPtr deferred_;
+  std::string deferred_failure_;
   CURL* easy_ = nullptr;
   curl_slist* headers_ = nullptr;
   bool in_flight_ = false;

@@ -28,7 +28,7 @@ struct CurlMultiLoop::SocketWatch {
   CurlMultiLoop* owner;
 };
 
-absl::StatusOr<CurlMultiLoopPtr> CurlMultiLoop::create(uv_loop_t* loop) {
+absl::StatusOr<CurlMultiLoopPtr> CurlMultiLoop::create(event::LibuvDispatcher& dispatcher) {
   if (absl::Status status = initCurlOnce(); !status.ok()) {
     return status;
   }
@@ -38,11 +38,13 @@ absl::StatusOr<CurlMultiLoopPtr> CurlMultiLoop::create(uv_loop_t* loop) {
         "cannot create a libcurl multi handle for HTTP probes: out of memory");
   }
   // Not make_shared: the constructor is private.
-  return CurlMultiLoopPtr(new CurlMultiLoop(loop, multi));
+  return CurlMultiLoopPtr(new CurlMultiLoop(dispatcher, multi));
 }
 
-CurlMultiLoop::CurlMultiLoop(uv_loop_t* loop, CURLM* multi)
-    : loop_(loop), multi_(multi), timer_(loop) {
+CurlMultiLoop::CurlMultiLoop(event::LibuvDispatcher& dispatcher, CURLM* multi)
+    : loop_(dispatcher.loop()),
+      multi_(multi),
+      timer_(dispatcher.createTimer([this] { socketAction(CURL_SOCKET_TIMEOUT, 0); })) {
   curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMultiLoop::onSocket);
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMultiLoop::onTimerChange);
@@ -127,15 +129,14 @@ void CurlMultiLoop::closeWatch(SocketWatch* watch) {
 int CurlMultiLoop::onTimerChange(CURLM* /*multi*/, long timeout_ms, void* self) {
   auto* loop = static_cast<CurlMultiLoop*>(self);
   if (timeout_ms < 0) {
-    loop->timer_.stop();
+    loop->timer_->disable();
     return 0;
   }
   // curl must not be re-entered from its own callback, so "now" (0) becomes the next loop turn.
   // 1 ms rather than 0: libuv 1.44 runs a 0 ms timer re-armed from its own callback again in the
   // same pass, which could spin while curl keeps asking for 0.
   const long delay = timeout_ms == 0 ? 1 : timeout_ms;
-  loop->timer_.start(std::chrono::milliseconds(delay),
-                     [loop] { loop->socketAction(CURL_SOCKET_TIMEOUT, 0); });
+  loop->timer_->enable(std::chrono::milliseconds(delay));
   return 0;
 }
 

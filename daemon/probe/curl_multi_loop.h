@@ -9,7 +9,7 @@
 #include <unordered_set>
 
 #include "absl/status/statusor.h"
-#include "daemon/probe/loop_timer.h"
+#include "daemon/event/libuv_dispatcher.h"
 
 namespace pfd::probe {
 
@@ -18,7 +18,7 @@ using CurlMultiLoopPtr = std::shared_ptr<CurlMultiLoop>;
 
 // Drives one CURLM from a libuv loop with libcurl's multi-socket API: curl says which sockets to
 // watch (CURLMOPT_SOCKETFUNCTION -> one uv_poll_t each) and when to call back
-// (CURLMOPT_TIMERFUNCTION -> one uv_timer_t); readiness and timeouts go back through
+// (CURLMOPT_TIMERFUNCTION -> one event::Timer); readiness and timeouts go back through
 // curl_multi_socket_action, and finished transfers come out of curl_multi_info_read. No threads.
 //
 // Shared ownership only so that transfers can hold a weak reference and notice that the loop is
@@ -28,7 +28,7 @@ class CurlMultiLoop : public std::enable_shared_from_this<CurlMultiLoop> {
   using CompletionCallback = std::function<void(CURLcode)>;
 
   // Fails when libcurl cannot be initialised; retrying will not help.
-  static absl::StatusOr<CurlMultiLoopPtr> create(uv_loop_t* loop);
+  static absl::StatusOr<CurlMultiLoopPtr> create(event::LibuvDispatcher& dispatcher);
 
   // Removes every transfer still in flight without running its callback. The easy handles stay
   // with whoever created them.
@@ -45,7 +45,7 @@ class CurlMultiLoop : public std::enable_shared_from_this<CurlMultiLoop> {
  private:
   struct SocketWatch;
 
-  CurlMultiLoop(uv_loop_t* loop, CURLM* multi);
+  CurlMultiLoop(event::LibuvDispatcher& dispatcher, CURLM* multi);
 
   static int onSocket(CURL* easy, curl_socket_t socket, int what, void* self, void* watch);
   static int onTimerChange(CURLM* multi, long timeout_ms, void* self);
@@ -58,7 +58,7 @@ class CurlMultiLoop : public std::enable_shared_from_this<CurlMultiLoop> {
 
   uv_loop_t* loop_;
   CURLM* multi_;
-  LoopTimer timer_;
+  event::TimerPtr timer_;  // curl's CURLMOPT_TIMERFUNCTION deadline
   std::unordered_set<SocketWatch*> watches_;
   std::unordered_map<CURL*, CompletionCallback> transfers_;
 };

@@ -1,10 +1,10 @@
 #include "daemon/probe/exec_prober.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "daemon/probe/loop_timer.h"
 #include "daemon/probe/probe_completion.h"
 #include "daemon/probe/probe_messages.h"
 
@@ -13,8 +13,11 @@ namespace {
 
 class ExecProbe : public ProbeHandle {
  public:
-  ExecProbe(uv_loop_t* loop, const core::ProbeSpec& spec, std::function<void(ProbeResult)> done)
-      : timeout_(spec.timeout), completion_(std::move(done)), timer_(loop) {}
+  ExecProbe(event::Dispatcher& dispatcher, const core::ProbeSpec& spec,
+            std::function<void(ProbeResult)> done)
+      : timeout_(spec.timeout),
+        completion_(std::move(done)),
+        timer_(dispatcher.createTimer([this] { onTimer(); })) {}
 
   // Destroying a running Process kills its process group and silences its callbacks.
   ~ExecProbe() override { process_.reset(); }
@@ -35,7 +38,7 @@ class ExecProbe : public ProbeHandle {
       return;
     }
     process_ = *std::move(process);
-    timer_.start(timeout_, [this] { onTimeout(); });
+    timer_->enable(timeout_);
   }
 
  private:
@@ -67,33 +70,37 @@ class ExecProbe : public ProbeHandle {
     deliverLater(completion_.result(success, std::move(message)));
   }
 
-  void onTimeout() {
+  // The timeout, or the next loop turn after the result was known.
+  void onTimer() {
     process_.reset();
+    if (result_.has_value()) {
+      completion_.complete(*std::move(result_));
+      return;
+    }
     completion_.complete(completion_.result(false, timeoutMessage(timeout_)));
   }
 
   void deliverLater(ProbeResult result) {
-    timer_.start(std::chrono::milliseconds(0), [this, result = std::move(result)]() mutable {
-      process_.reset();
-      completion_.complete(std::move(result));
-    });
+    result_ = std::move(result);
+    timer_->enable(std::chrono::milliseconds(0));
   }
 
   const std::chrono::milliseconds timeout_;
   ProbeCompletion completion_;
-  LoopTimer timer_;
+  event::TimerPtr timer_;
+  std::optional<ProbeResult> result_;
   std::string last_line_;
   process::ProcessPtr process_;
 };
 
 }  // namespace
 
-ExecProber::ExecProber(uv_loop_t* loop, process::ProcessLauncher& launcher)
-    : loop_(loop), launcher_(launcher) {}
+ExecProber::ExecProber(event::Dispatcher& dispatcher, process::ProcessLauncher& launcher)
+    : dispatcher_(dispatcher), launcher_(launcher) {}
 
 ProbeHandlePtr ExecProber::run(const core::ProbeSpec& spec, const std::string& /*address*/,
                                std::function<void(ProbeResult)> done) {
-  auto probe = std::make_unique<ExecProbe>(loop_, spec, std::move(done));
+  auto probe = std::make_unique<ExecProbe>(dispatcher_, spec, std::move(done));
   probe->start(launcher_, spec.command, spec.environment);
   return probe;
 }

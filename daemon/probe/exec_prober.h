@@ -1,7 +1,6 @@
 #pragma once
 
-#include <uv.h>
-
+#include "daemon/event/dispatcher.h"
 #include "daemon/probe/prober.h"
 #include "daemon/process/process_launcher.h"
 
@@ -17,13 +16,13 @@ class ExecProber : public Prober {
   // Output lines longer than this are cut before they reach a probe message.
   static constexpr size_t kMaxMessageLineBytes = 256;
 
-  ExecProber(uv_loop_t* loop, process::ProcessLauncher& launcher);
+  ExecProber(event::Dispatcher& dispatcher, process::ProcessLauncher& launcher);
 
   ProbeHandlePtr run(const core::ProbeSpec& spec, const std::string& address,
                      std::function<void(ProbeResult)> done) override;
 
  private:
-  uv_loop_t* loop_;
+  event::Dispatcher& dispatcher_;
   process::ProcessLauncher& launcher_;
 };
 

@@ -8,22 +8,23 @@
 
 namespace pfd::probe {
 
-HttpProber::HttpProber(uv_loop_t* loop) : loop_(loop), multi_(CurlMultiLoop::create(loop)) {}
+HttpProber::HttpProber(event::LibuvDispatcher& dispatcher)
+    : dispatcher_(dispatcher), multi_(CurlMultiLoop::create(dispatcher)) {}
 
 HttpProber::~HttpProber() = default;
 
 ProbeHandlePtr HttpProber::run(const core::ProbeSpec& spec, const std::string& address,
                                std::function<void(ProbeResult)> done) {
   if (absl::AsciiStrToLower(spec.scheme) == "http") {
-    return startPlainHttpProbe(loop_, spec, address, std::move(done));
+    return startPlainHttpProbe(dispatcher_, spec, address, std::move(done));
   }
   // HTTPS, or a scheme CurlHttpProbe reports as unsupported.
   std::weak_ptr<CurlMultiLoop> multi;
   if (multi_.ok()) {
     multi = *multi_;
   }
-  auto probe =
-      std::make_unique<CurlHttpProbe>(loop_, std::move(multi), spec, address, std::move(done));
+  auto probe = std::make_unique<CurlHttpProbe>(dispatcher_, std::move(multi), spec, address,
+                                               std::move(done));
   if (multi_.ok()) {
     probe->start();
   } else {

@@ -1,8 +1,7 @@
 #pragma once
 
-#include <uv.h>
-
 #include "absl/status/statusor.h"
+#include "daemon/event/libuv_dispatcher.h"
 #include "daemon/probe/curl_multi_loop.h"
 #include "daemon/probe/prober.h"
 
@@ -16,14 +15,14 @@ namespace pfd::probe {
 // Destroying the prober cancels the transfers it still has in flight: their callbacks never run.
 class HttpProber : public Prober {
  public:
-  explicit HttpProber(uv_loop_t* loop);
+  explicit HttpProber(event::LibuvDispatcher& dispatcher);
   ~HttpProber() override;
 
   ProbeHandlePtr run(const core::ProbeSpec& spec, const std::string& address,
                      std::function<void(ProbeResult)> done) override;
 
  private:
-  uv_loop_t* loop_;
+  event::LibuvDispatcher& dispatcher_;
   // An error when libcurl could not be set up: every probe then fails with it.
   absl::StatusOr<CurlMultiLoopPtr> multi_;
 };

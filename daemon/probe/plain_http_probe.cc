@@ -13,10 +13,10 @@ namespace {
 
 class PlainHttpProbe : public ProbeHandle {
  public:
-  PlainHttpProbe(uv_loop_t* loop, const core::ProbeSpec& spec, std::string address,
-                 std::function<void(ProbeResult)> done)
+  PlainHttpProbe(event::LibuvDispatcher& dispatcher, const core::ProbeSpec& spec,
+                 std::string address, std::function<void(ProbeResult)> done)
       : target_(requestTarget(spec.path)),
-        connection_(loop, std::move(address), spec.port, spec.timeout, std::move(done)) {}
+        connection_(dispatcher, std::move(address), spec.port, spec.timeout, std::move(done)) {}
 
   void start(const core::ProbeSpec& spec) {
     std::string request =
@@ -68,10 +68,10 @@ class PlainHttpProbe : public ProbeHandle {
 
 }  // namespace
 
-ProbeHandlePtr startPlainHttpProbe(uv_loop_t* loop, const core::ProbeSpec& spec,
+ProbeHandlePtr startPlainHttpProbe(event::LibuvDispatcher& dispatcher, const core::ProbeSpec& spec,
                                    const std::string& address,
                                    std::function<void(ProbeResult)> done) {
-  auto probe = std::make_unique<PlainHttpProbe>(loop, spec, address, std::move(done));
+  auto probe = std::make_unique<PlainHttpProbe>(dispatcher, spec, address, std::move(done));
   probe->start(spec);
   return probe;
 }

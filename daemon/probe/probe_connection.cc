@@ -58,15 +58,15 @@ struct ProbeConnection::Handles {
   uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp); }
 };
 
-ProbeConnection::ProbeConnection(uv_loop_t* loop, std::string address, uint16_t port,
-                                 std::chrono::milliseconds timeout,
+ProbeConnection::ProbeConnection(event::LibuvDispatcher& dispatcher, std::string address,
+                                 uint16_t port, std::chrono::milliseconds timeout,
                                  std::function<void(ProbeResult)> done)
-    : loop_(loop),
+    : loop_(dispatcher.loop()),
       address_(std::move(address)),
       port_(port),
       timeout_(timeout),
       completion_(std::move(done)),
-      timer_(loop) {}
+      timer_(dispatcher.createTimer([this] { onTimer(); })) {}
 
 ProbeConnection::~ProbeConnection() { close(); }
 
@@ -89,7 +89,7 @@ void ProbeConnection::connect(std::function<void()> on_connected) {
     failLater(connectErrorMessage(address_, port_, error));
     return;
   }
-  timer_.start(timeout_, [this] { finish(false, timeoutMessage(timeout_)); });
+  timer_->enable(timeout_);
 }
 
 void ProbeConnection::onConnect(uv_connect_t* request, int status) {
@@ -133,15 +133,22 @@ void ProbeConnection::onRead(uv_stream_t* stream, ssize_t bytes, const uv_buf_t*
 
 void ProbeConnection::finish(bool success, std::string message) {
   close();
-  timer_.stop();
+  timer_->disable();
   completion_.complete(completion_.result(success, std::move(message)));
 }
 
 // done must never run inside run(), so an error known at once waits for the next loop turn.
 void ProbeConnection::failLater(std::string message) {
-  timer_.start(std::chrono::milliseconds(0), [this, message = std::move(message)]() mutable {
-    completion_.complete(completion_.result(false, std::move(message)));
-  });
+  early_failure_ = std::move(message);
+  timer_->enable(std::chrono::milliseconds(0));
+}
+
+void ProbeConnection::onTimer() {
+  if (early_failure_.has_value()) {
+    completion_.complete(completion_.result(false, *std::move(early_failure_)));
+    return;
+  }
+  finish(false, timeoutMessage(timeout_));
 }
 
 void ProbeConnection::close() {

@@ -5,9 +5,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
-#include "daemon/probe/loop_timer.h"
+#include "daemon/event/libuv_dispatcher.h"
 #include "daemon/probe/probe_completion.h"
 #include "daemon/probe/prober.h"
 
@@ -22,7 +23,7 @@ class ProbeConnection : public ProbeHandle {
   // libuv's nread: bytes read, UV_EOF when the peer closed, another negative code on an error.
   using ReadCallback = std::function<void(ssize_t bytes, const char* data)>;
 
-  ProbeConnection(uv_loop_t* loop, std::string address, uint16_t port,
+  ProbeConnection(event::LibuvDispatcher& dispatcher, std::string address, uint16_t port,
                   std::chrono::milliseconds timeout, std::function<void(ProbeResult)> done);
   ~ProbeConnection() override;
   ProbeConnection(const ProbeConnection&) = delete;
@@ -49,6 +50,7 @@ class ProbeConnection : public ProbeHandle {
   static void onConnect(uv_connect_t* request, int status);
   static void onRead(uv_stream_t* stream, ssize_t bytes, const uv_buf_t* buffer);
   void failLater(std::string message);
+  void onTimer();
   void close();
 
   uv_loop_t* loop_;
@@ -56,7 +58,9 @@ class ProbeConnection : public ProbeHandle {
   const uint16_t port_;
   const std::chrono::milliseconds timeout_;
   ProbeCompletion completion_;
-  LoopTimer timer_;
+  // The timeout, or the next loop turn when a failure is known before anything was sent.
+  event::TimerPtr timer_;
+  std::optional<std::string> early_failure_;
   Handles* handles_ = nullptr;
   std::function<void()> on_connected_;
   ReadCallback on_read_;

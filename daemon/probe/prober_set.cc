@@ -11,11 +11,11 @@ namespace pfd::probe {
 ProberSet::ProberSet(ProberPtr http, ProberPtr tcp, ProberPtr exec)
     : http_(std::move(http)), tcp_(std::move(tcp)), exec_(std::move(exec)) {}
 
-std::unique_ptr<ProberSet> ProberSet::createForLoop(uv_loop_t* loop,
+std::unique_ptr<ProberSet> ProberSet::createForLoop(event::LibuvDispatcher& dispatcher,
                                                     process::ProcessLauncher& launcher) {
-  return std::make_unique<ProberSet>(std::make_unique<HttpProber>(loop),
-                                     std::make_unique<TcpProber>(loop),
-                                     std::make_unique<ExecProber>(loop, launcher));
+  return std::make_unique<ProberSet>(std::make_unique<HttpProber>(dispatcher),
+                                     std::make_unique<TcpProber>(dispatcher),
+                                     std::make_unique<ExecProber>(dispatcher, launcher));
 }
 
 ProbeHandlePtr ProberSet::run(const core::ProbeSpec& spec, const std::string& address,

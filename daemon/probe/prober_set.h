@@ -1,9 +1,8 @@
 #pragma once
 
-#include <uv.h>
-
 #include <memory>
 
+#include "daemon/event/libuv_dispatcher.h"
 #include "daemon/probe/prober.h"
 #include "daemon/process/process_launcher.h"
 
@@ -14,8 +13,9 @@ class ProberSet : public Prober {
  public:
   ProberSet(ProberPtr http, ProberPtr tcp, ProberPtr exec);
 
-  // The production set: HTTP, TCP and exec probers on `loop`; `launcher` must outlive it.
-  static std::unique_ptr<ProberSet> createForLoop(uv_loop_t* loop,
+  // The production set: HTTP, TCP and exec probers on the dispatcher's loop; `launcher` must
+  // outlive it.
+  static std::unique_ptr<ProberSet> createForLoop(event::LibuvDispatcher& dispatcher,
                                                   process::ProcessLauncher& launcher);
 
   ProbeHandlePtr run(const core::ProbeSpec& spec, const std::string& address,

@@ -6,12 +6,12 @@
 
 namespace pfd::probe {
 
-TcpProber::TcpProber(uv_loop_t* loop) : loop_(loop) {}
+TcpProber::TcpProber(event::LibuvDispatcher& dispatcher) : dispatcher_(dispatcher) {}
 
 ProbeHandlePtr TcpProber::run(const core::ProbeSpec& spec, const std::string& address,
                               std::function<void(ProbeResult)> done) {
-  auto probe =
-      std::make_unique<ProbeConnection>(loop_, address, spec.port, spec.timeout, std::move(done));
+  auto probe = std::make_unique<ProbeConnection>(dispatcher_, address, spec.port, spec.timeout,
+                                                 std::move(done));
   // Closed again at once: that the connection was accepted is the whole check.
   probe->connect([connection = probe.get()] { connection->finish(true, "connected"); });
   return probe;

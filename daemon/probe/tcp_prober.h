@@ -1,7 +1,6 @@
 #pragma once
 
-#include <uv.h>
-
+#include "daemon/event/libuv_dispatcher.h"
 #include "daemon/probe/prober.h"
 
 namespace pfd::probe {
@@ -12,13 +11,13 @@ namespace pfd::probe {
 // Probes in flight do not depend on the prober; each owns its own uv handles (ProbeConnection).
 class TcpProber : public Prober {
  public:
-  explicit TcpProber(uv_loop_t* loop);
+  explicit TcpProber(event::LibuvDispatcher& dispatcher);
 
   ProbeHandlePtr run(const core::ProbeSpec& spec, const std::string& address,
                      std::function<void(ProbeResult)> done) override;
 
  private:
-  uv_loop_t* loop_;
+  event::LibuvDispatcher& dispatcher_;
 };
 
 }  // namespace pfd::probe

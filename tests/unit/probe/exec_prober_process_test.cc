@@ -96,7 +96,7 @@ class ExecProberProcessTest : public ::testing::Test {
   TestLoop loop_;
   process::LibuvProcessLauncher real_launcher_{loop_.get(), PFD_EXEC_SHIM_PATH};
   RecordingLauncher launcher_{real_launcher_};
-  ExecProber prober_{loop_.get(), launcher_};
+  ExecProber prober_{loop_.dispatcher(), launcher_};
 };
 
 TEST_F(ExecProberProcessTest, SucceedsWhenTheCommandExitsWithZero) {

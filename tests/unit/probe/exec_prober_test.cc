@@ -48,7 +48,7 @@ class ExecProberTest : public ::testing::Test {
   // Only terminate() of a fake child uses it, and the prober never calls terminate().
   pfd::testing::SimulatedDispatcher dispatcher_;
   pfd::testing::FakeProcessLauncher launcher_{dispatcher_};
-  ExecProber prober_{loop_.get(), launcher_};
+  ExecProber prober_{loop_.dispatcher(), launcher_};
   ResultRecorder recorder_;
 };
 

@@ -53,7 +53,7 @@ class HttpProberTest : public ::testing::Test {
   }
 
   TestLoop loop_;
-  std::unique_ptr<HttpProber> prober_ = std::make_unique<HttpProber>(loop_.get());
+  std::unique_ptr<HttpProber> prober_ = std::make_unique<HttpProber>(loop_.dispatcher());
 };
 
 TEST_F(HttpProberTest, SucceedsOnHttp200) {

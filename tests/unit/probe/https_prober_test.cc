@@ -80,7 +80,7 @@ class HttpsProberTest : public ::testing::Test {
   static uint16_t port_;
 
   TestLoop loop_;
-  HttpProber prober_{loop_.get()};
+  HttpProber prober_{loop_.dispatcher()};
 };
 
 std::string* HttpsProberTest::directory_ = nullptr;

@@ -39,7 +39,7 @@ class TcpProberTest : public ::testing::Test {
   }
 
   TestLoop loop_;
-  TcpProber prober_{loop_.get()};
+  TcpProber prober_{loop_.dispatcher()};
 };
 
 TEST_F(TcpProberTest, SucceedsWhenTheConnectionIsEstablished) {
