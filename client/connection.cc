@@ -1,5 +1,6 @@
 #include "client/connection.h"
 
+#include <pwd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -7,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -32,24 +34,49 @@ std::string noSocketMessage(const std::string& socket_path) {
   return absl::StrCat("pfctl: pfd is not running (no socket at ", socket_path, "); ", kStartHint);
 }
 
-// 0 when something accepts connections at `socket_path`, else the errno of the attempt.
-int connectErrno(const std::string& socket_path) {
+struct ConnectAttempt {
+  int error = 0;  // 0 when something accepted the connection
+  // The uid of the process that listens there, as the kernel recorded it at its listen().
+  std::optional<uid_t> server_uid;
+};
+
+ConnectAttempt tryConnect(const std::string& socket_path) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   if (socket_path.size() >= sizeof(address.sun_path)) {
-    return ENAMETOOLONG;
+    return {.error = ENAMETOOLONG};
   }
   std::memcpy(address.sun_path, socket_path.data(), socket_path.size());
   const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    return errno;
+    return {.error = errno};
   }
-  int result = 0;
+  ConnectAttempt attempt;
   if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
-    result = errno;
+    attempt.error = errno;
+  } else {
+    ucred server{};
+    socklen_t length = sizeof(server);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &server, &length) == 0) {
+      attempt.server_uid = server.uid;
+    }
   }
   close(fd);
-  return result;
+  return attempt;
+}
+
+// 0 when something accepts connections at `socket_path`, else the errno of the attempt.
+int connectErrno(const std::string& socket_path) { return tryConnect(socket_path).error; }
+
+// "uid 1000 (alice)", or "uid 1000" when the name is unknown.
+std::string describeUser(uid_t uid) {
+  passwd entry{};
+  passwd* found = nullptr;
+  char buffer[4096];
+  if (getpwuid_r(uid, &entry, buffer, sizeof(buffer), &found) == 0 && found != nullptr) {
+    return absl::StrCat("uid ", uid, " (", found->pw_name, ")");
+  }
+  return absl::StrCat("uid ", uid);
 }
 
 }  // namespace
@@ -87,6 +114,11 @@ absl::Status Connection::callError(const grpc::Status& status) const {
     case grpc::StatusCode::OK:
       return absl::OkStatus();
     case grpc::StatusCode::UNAVAILABLE: {
+      // pfd closes the connections of users it does not serve before gRPC sees them, so that
+      // reaches pfctl as a transport failure; find out whether that was the reason.
+      if (std::optional<std::string> refusal = refusalMessage(socket_path_)) {
+        return absl::PermissionDeniedError(*refusal);
+      }
       std::string message = notRunningMessage(socket_path_);
       if (message.empty()) {
         // Something accepts connections there, yet the call failed: a daemon shutting down, or
@@ -133,6 +165,34 @@ std::string notRunningMessage(const std::string& socket_path) {
       return absl::StrCat("pfctl: cannot reach pfd at ", socket_path, " (", std::strerror(error),
                           "); ", kSocketHint);
   }
+}
+
+std::string refusedUserMessage(const std::string& socket_path, uid_t server_uid, uid_t client_uid) {
+  return absl::StrCat("pfd at ", socket_path, " runs as ", describeUser(server_uid),
+                      " and serves only that user and root, and this pfctl runs as ",
+                      describeUser(client_uid),
+                      ", so pfd refused the connection; run pfctl as that user (or as root), or "
+                      "start a pfd of your own with another --socket");
+}
+
+std::optional<std::string> refusalMessage(const std::string& socket_path) {
+  const uid_t me = geteuid();
+  if (me == 0) {
+    return std::nullopt;  // pfd serves root whoever it runs as
+  }
+  const ConnectAttempt attempt = tryConnect(socket_path);
+  std::optional<uid_t> server_uid = attempt.server_uid;
+  if (attempt.error == EACCES) {
+    // The socket's mode kept us out before pfd could; its owner is the uid pfd runs as.
+    struct stat info {};
+    if (stat(socket_path.c_str(), &info) == 0) {
+      server_uid = info.st_uid;
+    }
+  }
+  if (!server_uid.has_value() || *server_uid == me) {
+    return std::nullopt;
+  }
+  return refusedUserMessage(socket_path, *server_uid, me);
 }
 
 int exitCodeFor(const absl::Status& status) {

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -59,6 +62,14 @@ class Connection {
 // Why nothing answers at `socket_path`, found by connecting to it: one line starting with
 // "pfctl: " that says what to do.
 std::string notRunningMessage(const std::string& socket_path);
+
+// Why pfd at `socket_path` will not serve this process, when that is the reason a call failed:
+// the pfd there runs as another user (and this process is not root), so it closes the
+// connection (or the socket's mode keeps this process out). One line that says what to do.
+std::optional<std::string> refusalMessage(const std::string& socket_path);
+
+// The line refusalMessage() gives for a pfd running as `server_uid` and a pfctl as `client_uid`.
+std::string refusedUserMessage(const std::string& socket_path, uid_t server_uid, uid_t client_uid);
 
 // The exit code for the outcome of a command (see ExitCode).
 int exitCodeFor(const absl::Status& status);

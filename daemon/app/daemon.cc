@@ -1,6 +1,5 @@
 #include "daemon/app/daemon.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -14,6 +13,7 @@
 #include "daemon/app/port_owner.h"
 #include "daemon/config/config_loader.h"
 #include "daemon/rpc/proto_convert.h"
+#include "grpcpp/server_posix.h"
 #include "spdlog/spdlog.h"
 
 namespace pfd::app {
@@ -57,6 +57,12 @@ absl::Status Daemon::init(config::Config config) {
     return lock.status();
   }
   lock_ = std::move(*lock);
+  // Bound now, while pfd is still single-threaded: it sets the process's umask for a moment.
+  auto control_socket = ControlSocket::listen(options_.socket_path);
+  if (!control_socket.ok()) {
+    return control_socket.status();
+  }
+  control_socket_ = std::move(*control_socket);
 
   auto dispatcher = event::LibuvDispatcher::create();
   if (!dispatcher.ok()) {
@@ -108,17 +114,21 @@ absl::Status Daemon::init(config::Config config) {
                           .config_status = [this](v1::ConfigStatus* s) { fillConfigStatus(s); },
                           .version = version});
 
+  // No listening port: connections come from control_socket_, which checks who is calling first.
   grpc::ServerBuilder builder;
-  builder.AddListeningPort("unix:" + options_.socket_path, grpc::InsecureServerCredentials());
   builder.RegisterService(service_.get());
   server_ = builder.BuildAndStart();
   if (server_ == nullptr) {
     return absl::UnavailableError(
-        absl::StrCat("cannot serve the control socket ", options_.socket_path,
-                     " (see the gRPC message above); choose another --socket"));
+        absl::StrCat("cannot start the gRPC server for the control socket ", options_.socket_path,
+                     " (see the gRPC message above)"));
   }
-  // The directory is already private; the socket is made so too, for defence in depth.
-  chmod(options_.socket_path.c_str(), 0600);
+  if (absl::Status status = control_socket_->start(
+          *dispatcher_, geteuid(),
+          [this](int fd) { grpc::AddInsecureChannelFromFd(server_.get(), fd); });
+      !status.ok()) {
+    return status;
+  }
 
   auto signals = event::LibuvSignalWatcher::create(
       dispatcher_->loop(), event::LibuvSignalWatcher::daemonSignals(),
@@ -133,6 +143,9 @@ absl::Status Daemon::init(config::Config config) {
 }
 
 Daemon::~Daemon() {
+  if (control_socket_ != nullptr) {
+    control_socket_->close();
+  }
   if (server_shutdown_.joinable()) {
     server_shutdown_.join();
   }
@@ -143,6 +156,7 @@ Daemon::~Daemon() {
   config_watcher_.reset();
   notifier_.reset();
   signals_.reset();
+  control_socket_.reset();
   server_.reset();
   service_.reset();
   supervisor_.reset();
@@ -192,6 +206,9 @@ void Daemon::beginShutdown() {
   service_->finishStreams();
   supervisor_->shutdown([this] {
     spdlog::info("every child has exited; closing the control socket");
+    // Accepting stops on the loop before the server shuts down, so no connection is handed to a
+    // server that is going away.
+    control_socket_->close();
     // Server::Shutdown waits for calls in flight, which need the loop to finish: it runs on its
     // own thread while the loop keeps turning, and the loop exits once it returns.
     server_shutdown_ = std::thread([this] {

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "daemon/app/config_watcher.h"
+#include "daemon/app/control_socket.h"
 #include "daemon/app/instance_lock.h"
 #include "daemon/app/systemd_notifier.h"
 #include "daemon/config/config.h"
@@ -62,6 +63,7 @@ class Daemon {
   std::optional<std::string> config_bytes_;
 
   InstanceLockPtr lock_;
+  ControlSocketPtr control_socket_;
   event::LibuvDispatcherPtr dispatcher_;
   process::LibuvProcessLauncherPtr launcher_;
   std::unique_ptr<probe::ProberSet> prober_;

@@ -15,6 +15,19 @@
 #include "daemon/config/paths.h"
 
 namespace pfd::app {
+namespace {
+
+std::string describeFile(const struct stat& info) {
+  const char* kind = S_ISREG(info.st_mode)    ? "a regular file"
+                     : S_ISDIR(info.st_mode)  ? "a directory"
+                     : S_ISFIFO(info.st_mode) ? "a FIFO"
+                     : S_ISSOCK(info.st_mode) ? "a socket"
+                                              : "a special file";
+  return absl::StrCat(kind, " of uid ", info.st_uid, " with ", info.st_nlink, " link",
+                      info.st_nlink == 1 ? "" : "s");
+}
+
+}  // namespace
 
 absl::StatusOr<InstanceLockPtr> InstanceLock::acquire(const std::string& socket_path) {
   // sockaddr_un::sun_path holds 108 bytes including the terminating NUL.
@@ -29,10 +42,31 @@ absl::StatusOr<InstanceLockPtr> InstanceLock::acquire(const std::string& socket_
     return status;
   }
   const std::string lock_path = socket_path + ".lock";
-  int fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  // O_NOFOLLOW: a symbolic link planted at the lock's name must not make pfd open, lock and write
+  // to whatever it points at.
+  int fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
   if (fd < 0) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot open lock file ", lock_path, ": ", std::strerror(errno)));
+    if (errno == ELOOP) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the lock file ", lock_path,
+          " is a symbolic link, which pfd does not follow (it would write to what the link points "
+          "at); remove the link (rm ",
+          lock_path, ") or choose another --socket"));
+    }
+    return absl::PermissionDeniedError(absl::StrCat("cannot open lock file ", lock_path, ": ",
+                                                    std::strerror(errno),
+                                                    "; remove it or choose another --socket"));
+  }
+  // The pid is written into it below: a hard link to another file, or a file that is not ours,
+  // is refused before a byte is written.
+  struct stat lock_info {};
+  if (fstat(fd, &lock_info) != 0 || !S_ISREG(lock_info.st_mode) || lock_info.st_uid != geteuid() ||
+      lock_info.st_nlink != 1) {
+    close(fd);
+    return absl::FailedPreconditionError(
+        absl::StrCat("the lock file ", lock_path, " is not a regular file of yours with one link (",
+                     describeFile(lock_info), "), so pfd will not write to it; remove it (rm ",
+                     lock_path, ") or choose another --socket"));
   }
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int error = errno;
@@ -49,7 +83,8 @@ absl::StatusOr<InstanceLockPtr> InstanceLock::acquire(const std::string& socket_
         absl::StrCat("cannot lock ", lock_path, ": ", std::strerror(error)));
   }
   const std::string pid = absl::StrCat(getpid(), "\n");
-  if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+  if (pwrite(fd, pid.data(), pid.size(), 0) < 0 ||
+      ftruncate(fd, static_cast<off_t>(pid.size())) != 0) {
     // The pid is only a hint for the message above; the lock itself is what counts.
   }
   // We hold the lock, so whatever socket file is there belongs to a pfd that is gone.

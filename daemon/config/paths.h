@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 
 #include "absl/status/status.h"
@@ -20,10 +22,18 @@ std::string expandHome(const std::string& path);
 // The directory of the default socket: $XDG_RUNTIME_DIR/pfd, else /tmp/pfd-UID.
 std::string pfdRuntimeDirectory();
 
-// Makes `dir` ready to hold the control socket (which is itself 0600). A directory pfd creates is
-// 0700; so is pfd's own runtime directory, which must also belong to this user (in /tmp someone
-// else could have made it first). A directory that already existed and was chosen with --socket
-// or PFD_SOCKET is the user's: pfd leaves its mode alone.
+// Whether a directory that already exists may hold pfd's control socket and its lock, served to
+// user `me`: it must belong to `me` or root, and no one else may write to it, or another user
+// could replace the socket (and talk to pfctl as if it were pfd) or plant the lock file. A sticky
+// directory such as /tmp is refused too: there anyone can take the socket's or the lock's name
+// first. PermissionDenied saying how to fix it otherwise.
+absl::Status checkSocketDirectory(const std::string& dir, uid_t owner, mode_t mode, uid_t me);
+
+// Makes `dir` ready to hold the control socket (which is itself 0600). Directories pfd creates
+// (`dir` and missing parents) are 0700. pfd's own runtime directory must belong to this user (in
+// /tmp someone else could have made it first) and is made 0700 again if it is not. A directory
+// that already existed and was chosen with --socket or PFD_SOCKET is the user's: pfd leaves its
+// mode alone, and refuses it when checkSocketDirectory() does.
 absl::Status prepareSocketDirectory(const std::string& dir);
 
 }  // namespace pfd::config

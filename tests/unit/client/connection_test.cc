@@ -111,6 +111,29 @@ TEST_F(ConnectionTest, RefusalKeepsTheDaemonsCodeAndMessage) {
   EXPECT_EQ(exitCodeFor(status), kExitRefused);
 }
 
+TEST_F(ConnectionTest, APfdOfThisUserIsNoReasonForARefusal) {
+  BoundSocket socket(path("pfd.sock"));
+  ASSERT_TRUE(socket.bound());
+  ASSERT_TRUE(socket.listen());
+  EXPECT_EQ(refusalMessage(path("pfd.sock")), std::nullopt);
+}
+
+TEST(RefusedUserMessageTest, SaysWhomPfdServesWhoAskedAndWhatToDo) {
+  EXPECT_EQ(refusedUserMessage("/run/x/pfd.sock", 0, 4321),
+            "pfd at /run/x/pfd.sock runs as uid 0 (root) and serves only that user and root, and "
+            "this pfctl runs as uid 4321, so pfd refused the connection; run pfctl as that user "
+            "(or as root), or start a pfd of your own with another --socket");
+}
+
+TEST(PrintFailureTest, ARefusalOfTheUserIsAnErrorLineAndExitsOne) {
+  const absl::Status status =
+      absl::PermissionDeniedError(refusedUserMessage("/s/pfd.sock", 0, 4321));
+  std::ostringstream err;
+  printFailure(status, err);
+  EXPECT_THAT(err.str(), StartsWith("error: pfd at /s/pfd.sock runs as uid 0 (root)"));
+  EXPECT_EQ(exitCodeFor(status), kExitRefused);
+}
+
 TEST(ExitCodeTest, OkIsZero) { EXPECT_EQ(exitCodeFor(absl::OkStatus()), kExitOk); }
 
 TEST(PrintFailureTest, RefusalIsPrefixedWithError) {
