@@ -1,11 +1,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "daemon/config/config_loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -73,14 +75,30 @@ TEST_F(LoadConfigFileTest, HugeFileIsRefused) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("is it the right file?")));
 }
 
+// Root reads any file whatever its mode, so under root (as in CI) the load runs in a child that
+// has become nobody first; the file's directory is traversable by everyone (0755).
 TEST_F(LoadConfigFileTest, UnreadableFileIsPermissionDenied) {
-  if (geteuid() == 0) {
-    GTEST_SKIP() << "root reads files regardless of their mode";
-  }
   std::string path = write("secret.yaml", "forwards: []\n");
-  chmod(path.c_str(), 0);
-  EXPECT_THAT(loadConfigFile(path),
-              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("make it readable")));
+  ASSERT_EQ(chmod(path.c_str(), 0), 0);
+  ASSERT_EQ(chmod(dir_.c_str(), 0755), 0);
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+
+  EXPECT_EXIT(
+      {
+        constexpr uid_t kNobody = 65534;
+        if (geteuid() == 0 && (setresgid(kNobody, kNobody, kNobody) != 0 ||
+                               setresuid(kNobody, kNobody, kNobody) != 0)) {
+          _exit(2);
+        }
+        absl::StatusOr<Config> config = loadConfigFile(path);
+        const bool denied = config.status().code() == absl::StatusCode::kPermissionDenied &&
+                            absl::StrContains(config.status().message(), "make it readable");
+        if (!denied) {
+          fprintf(stderr, "got %s\n", config.status().ToString().c_str());
+        }
+        _exit(denied ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 TEST(ExampleConfigTest, ShippedExampleParses) {
