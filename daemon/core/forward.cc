@@ -114,7 +114,7 @@ void Forward::restart() {
   if (current_ != nullptr) {
     note("restart requested: replacing the child");
   }
-  retireAll();
+  retireAllButDrain();
   run();
 }
 
@@ -144,7 +144,7 @@ void Forward::replaceSpec(ForwardSpec spec) {
   budget_.reset();
   retry_timer_->disable();
   pod_check_.reset();
-  retireAll();
+  retireAllButDrain();
   run();
 }
 

@@ -175,6 +175,10 @@ class Forward : private TunnelObserver {
   void onConnectionWaiting();
   // Stops every run: current, next, draining.
   void retireAll();
+  // Like retireAll, but the serving run's open connections keep their kubectl until they close
+  // (up to drainTimeout) while new ones wait for the next run: a restart or a changed spec does
+  // not cut a response in the middle.
+  void retireAllButDrain();
   void retire(TunnelPtr tunnel);
   void stopRunning(const std::string& reason);
   // Asks who holds `port`; `done` gets "local port P is already in use by OWNER".

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "daemon/core/child_command.h"
 #include "daemon/core/forward.h"
+#include "daemon/core/wording.h"
 #include "spdlog/spdlog.h"
 
 namespace pfd::core {
@@ -162,6 +163,31 @@ void Forward::retireAll() {
     retire(std::move(entry.tunnel));
   }
   retireCurrent();
+}
+
+void Forward::retireAllButDrain() {
+  const bool drain = holder_ != nullptr && spec_.holdsPorts() && current_ != nullptr &&
+                     current_->ready() && spec_.drain_timeout.count() > 0 &&
+                     holder_->connectionsOn(current_id_) > 0;
+  if (!drain) {
+    retireAll();
+    return;
+  }
+  switch_.reset();
+  switch_retry_timer_->disable();
+  retire(std::move(next_));
+  ready_since_.reset();
+  holder_->hold();
+  const uint64_t open = holder_->connectionsOn(current_id_);
+  note(absl::StrCat(connectionCount(open), " draining on the replaced kubectl (pod ",
+                    current_->pod(), ") for up to ", formatDelay(spec_.drain_timeout)));
+  const event::MonotonicTime now = context_.dispatcher.monotonicTime();
+  draining_.push_back(
+      Draining{.tunnel = std::move(current_),
+               .id = current_id_,
+               .until = now + spec_.drain_timeout,
+               .until_system = context_.dispatcher.systemTime() + spec_.drain_timeout});
+  armDrainTimer();
 }
 
 void Forward::onTunnelResolved(Tunnel& tunnel, const Resolution& resolution) {

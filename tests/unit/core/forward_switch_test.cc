@@ -371,6 +371,69 @@ TEST_F(ForwardSwitchTest, ARestartDuringASwitchReplacesBothRuns) {
   EXPECT_EQ(launcher_.last()->spec.argv[2], "pod/web-1") << "the watch knows web-0 is going";
 }
 
+// `pfctl restart` and a reload that changes the forward replace its kubectl, but a response in
+// the middle of its way finishes on the old one: only new connections wait for the new run.
+TEST_F(ForwardSwitchTest, ARestartLetsOpenConnectionsFinishOnTheReplacedKubectl) {
+  auto forward = readyOn("web-0");
+  auto open = connect();
+  forward->restart();
+  EXPECT_EQ(tunnels()[0]->terminate_calls, 0) << "a connection still uses it";
+  EXPECT_EQ(forward->state(), ForwardState::kStarting);
+  ASSERT_EQ(forward->draining().size(), 1u);
+  EXPECT_EQ(forward->draining()[0].connections, 1u);
+  auto waiting = connect();
+  EXPECT_FALSE(waiting->relayed()) << "new connections wait for the new kubectl";
+
+  ASSERT_EQ(tunnels().size(), 2u);
+  printForwarding(*tunnels()[1], forward->spec(), 41000);
+  EXPECT_EQ(forward->state(), ForwardState::kReady);
+  EXPECT_EQ(waiting->upstream_port, 41000);
+  EXPECT_EQ(connect()->upstream_port, 41000);
+  EXPECT_EQ(tunnels()[0]->terminate_calls, 0);
+
+  open->end({.kind = RelayKind::kClosed, .upstream_answered = true});
+  dispatcher_.runPosted();
+  EXPECT_EQ(tunnels()[0]->terminate_calls, 1) << "its last connection closed";
+  EXPECT_THAT(forward->draining(), IsEmpty());
+}
+
+TEST_F(ForwardSwitchTest, AReloadThatChangesTheForwardLetsOpenConnectionsFinish) {
+  auto forward = readyOn("web-0");
+  auto open = connect();
+  ForwardSpec changed = deploymentSpec();
+  changed.request_timeout = seconds(5);
+  forward->replaceSpec(changed);
+  EXPECT_EQ(tunnels()[0]->terminate_calls, 0);
+  // A changed spec looks its target and its pods up again.
+  answer("Deployment\napp=web,\n\n\n");
+  answer("web-0\t2026-11-24T10:05:00Z\tlive\tRunning\tTrue\thttp=8000,\n");
+  ASSERT_EQ(tunnels().size(), 2u);
+  printForwarding(*tunnels()[1], changed, 41000);
+  EXPECT_EQ(connect()->upstream_port, 41000);
+  open->end({.kind = RelayKind::kClosed, .upstream_answered = true});
+  dispatcher_.runPosted();
+  EXPECT_EQ(tunnels()[0]->terminate_calls, 1);
+}
+
+TEST_F(ForwardSwitchTest, ARestartWithNothingOpenStopsTheOldKubectlAtOnce) {
+  auto forward = readyOn("web-0");
+  forward->restart();
+  EXPECT_EQ(tunnels()[0]->terminate_calls, 1);
+  EXPECT_THAT(forward->draining(), IsEmpty());
+}
+
+TEST_F(ForwardSwitchTest, ARestartDrainsNoLongerThanDrainTimeout) {
+  ForwardSpec spec = deploymentSpec();
+  spec.drain_timeout = seconds(5);
+  auto forward = readyOn("web-0", spec);
+  auto slow = connect();
+  forward->restart();
+  dispatcher_.advance(milliseconds(4999));
+  EXPECT_EQ(tunnels()[0]->terminate_calls, 0);
+  dispatcher_.advance(milliseconds(1));
+  EXPECT_EQ(tunnels()[0]->terminate_calls, 1);
+}
+
 TEST_F(ForwardSwitchTest, ABarePodTargetHasNowhereToSwitchTo) {
   ForwardSpec spec = kubectlSpec();  // pod/web-1
   auto forward = makeForward(spec);
