@@ -360,7 +360,10 @@ TEST_F(HttpProberTest, DestroyingTheProberInACallbackCancelsItsHttpsTransfers) {
   ResultRecorder never;
   int calls = 0;
 
-  core::ProbeSpec hanging_spec = httpSpec(silent.port(), "/healthz", std::chrono::seconds(2));
+  // The refused probe must end first however slow the machine is (setting up TLS takes over a
+  // second under ThreadSanitizer), so the hanging one's timeout is far beyond it; the test does
+  // not wait for it: destroying the prober cancels it.
+  core::ProbeSpec hanging_spec = httpSpec(silent.port(), "/healthz", std::chrono::seconds(50));
   hanging_spec.scheme = "HTTPS";
   core::ProbeSpec refused_spec = httpSpec(closed.port());
   refused_spec.scheme = "HTTPS";

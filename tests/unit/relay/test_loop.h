@@ -61,6 +61,10 @@ class TestLoop {
                 std::chrono::milliseconds deadline = std::chrono::seconds(40)) {
     bool expired = false;
     deadline_.data = &expired;
+    // The loop's clock only moves while it runs: after a test spent a while on the loop thread
+    // (building payloads takes seconds under ThreadSanitizer), a deadline counted from the
+    // stale time would expire on the first pass.
+    uv_update_time(&loop_);
     uv_timer_start(
         &deadline_, [](uv_timer_t* timer) { *static_cast<bool*>(timer->data) = true; },
         static_cast<uint64_t>(deadline.count()), 0);
