@@ -1,15 +1,18 @@
 // Feeds arbitrary text to the parsers of what kubectl prints for pfd's go-templates (a target's
-// selector and service ports, a pod list), then through pod choice, port translation and label
-// selector matching, as target_resolver.cc and pod_watch.cc chain them.
+// selector and service ports, a pod list, the lines of the pod watch), then through pod choice,
+// port translation and label selector matching, as target_resolver.cc and forward_switch.cc chain
+// them.
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "daemon/core/forward_spec.h"
 #include "daemon/core/pod_listing.h"
+#include "daemon/core/pod_watch.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view text(reinterpret_cast<const char*>(data), size);
@@ -31,5 +34,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)pfd::core::selectorMatches(target->selector, pod.named_ports);
     }
   }
+
+  std::vector<pfd::core::PodInfo> watched;
+  for (const absl::string_view line : absl::StrSplit(text, '\n')) {
+    pfd::core::PodEvent event;
+    if (pfd::core::parsePodEvent(line, &event)) {
+      (void)pfd::core::selectorMatches(target.ok() ? target->selector : text, event.labels);
+      watched.push_back(event.pod);
+    }
+  }
+  (void)pfd::core::choosePod(watched, "deployment/web");
   return 0;
 }

@@ -81,11 +81,16 @@ def main():
     # The fuzzer's first byte is the read size; 0 reads in one piece, 7 cuts every 7 bytes.
     responses = [s for s in literals(ROOT / "tests/unit/probe/http_wire_test.cc")
                  if s.startswith("HTTP/") or s.startswith("\x16")]
+    # A head right at the 16 KiB cap; it also lifts libFuzzer's input size limit (4096 bytes, or
+    # the largest seed) past the cap.
+    responses.append("HTTP/1.1 200 OK\r\nX: " + "a" * (16 * 1024 - 20) + "\r\n\r\n")
     write("http_response_fuzzer",
           [prefix + r.encode("latin-1") for r in responses for prefix in (b"\0", b"\7")])
 
     listing = [s for s in literals(ROOT / "tests/unit/core/pod_listing_test.cc")
                if "\n" in s or "=" in s or " in " in s or s.startswith("!")]
+    for test in sorted((ROOT / "tests/unit/core").glob("*.cc")):
+        listing += [s for s in literals(test) if re.match(r"(ADDED|MODIFIED|DELETED) ", s)]
     write("pod_listing_fuzzer", listing)
 
 
