@@ -10,6 +10,8 @@ seconds=${1:-60}
 build=${PFD_FUZZ_BUILD_DIR:-$root/build-fuzz}
 targets=(config_loader_fuzzer kubectl_output_fuzzer http_response_fuzzer pod_listing_fuzzer)
 
+"$root/scripts/install-deps.sh"
+
 launcher=()
 if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
