@@ -8,6 +8,20 @@ target_compile_definitions(pfd_settings INTERFACE PFD_VERSION="${PROJECT_VERSION
 if(PFD_SANITIZE AND PFD_TSAN)
   message(FATAL_ERROR "PFD_SANITIZE and PFD_TSAN cannot be combined")
 endif()
+if(PFD_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "PFD_FUZZ needs clang (libFuzzer): configure with -DCMAKE_CXX_COMPILER=clang++ "
+                        "-DCMAKE_C_COMPILER=clang, or use the fuzz preset")
+  endif()
+  if(PFD_SANITIZE OR PFD_TSAN)
+    message(FATAL_ERROR "PFD_FUZZ brings its own ASan+UBSan; leave PFD_SANITIZE and PFD_TSAN off")
+  endif()
+  # Every library is instrumented for coverage; only the fuzzers link libFuzzer's main().
+  set(_pfd_fuzz_san -fsanitize=address,undefined -fno-omit-frame-pointer
+                    -fno-sanitize-recover=undefined)
+  target_compile_options(pfd_settings INTERFACE ${_pfd_fuzz_san} -fsanitize=fuzzer-no-link)
+  target_link_options(pfd_settings INTERFACE ${_pfd_fuzz_san})
+endif()
 if(PFD_SANITIZE)
   set(_pfd_san -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_compile_options(pfd_settings INTERFACE ${_pfd_san})

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "daemon/config/key_schema.h"
 #include "daemon/config/mapping_reader.h"
 #include "daemon/config/status_macros.h"
+#include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/yaml.h"
 
 namespace pfd::config {
@@ -46,12 +48,94 @@ bool indentedWithTab(std::string_view yaml, const YAML::Mark& mark) {
   return indent.find('\t') != std::string_view::npos;
 }
 
+// Where each document's content starts, one document at a time. YAML::LoadAll is not safe on
+// Debian's yaml-cpp 0.7: a document that starts with a stray "," ("," or ",a: b") comes back empty
+// without the comma being consumed, so LoadAll appends empty documents forever (found by
+// tests/fuzz/config_loader_fuzzer; jbeder/yaml-cpp#1040, fixed upstream in 2024 by #1319).
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  // Stops at the third document (the loader refuses a second one anyway; the third tells a
+  // second that is real from the parser standing still) and throws YAML::Exception for a syntax
+  // error on the way, as LoadAll does.
+  explicit DocumentStarts(std::string_view yaml) {
+    std::istringstream stream{std::string(yaml)};
+    YAML::Parser parser(stream);
+    while (documents_.size() < 3 && !stuckAt().has_value() && parser.HandleNextDocument(*this)) {
+    }
+  }
+
+  size_t count() const { return documents_.size(); }
+  // The mark of the second document's first node.
+  const YAML::Mark& second() const { return documents_[1].content; }
+  // The token the parser cannot get past: it handed back two documents starting there.
+  std::optional<YAML::Mark> stuckAt() const {
+    for (size_t i = 1; i < documents_.size(); ++i) {
+      if (documents_[i - 1].start.pos == documents_[i].start.pos) {
+        return documents_[i].start;
+      }
+    }
+    return std::nullopt;
+  }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    documents_.push_back({.start = mark, .content = mark});
+    content_seen_ = false;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t /*anchor*/) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t /*anchor*/) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
+                const std::string& /*value*/) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& /*tag*/,
+                       YAML::anchor_t /*anchor*/, YAML::EmitterStyle::value /*style*/) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
+                  YAML::EmitterStyle::value /*style*/) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  struct Document {
+    YAML::Mark start;
+    YAML::Mark content;
+  };
+
+  void node(const YAML::Mark& mark) {
+    if (!content_seen_) {
+      documents_.back().content = mark;
+      content_seen_ = true;
+    }
+  }
+
+  std::vector<Document> documents_;
+  bool content_seen_ = false;
+};
+
 // yaml-cpp reports syntax errors (and a few others) by throwing; this is where they become a
 // Status with the position yaml-cpp found.
 absl::StatusOr<YAML::Node> loadDocument(std::string_view yaml, const Diagnostics& diagnostics) {
-  std::vector<YAML::Node> documents;
+  YAML::Node root;
   try {
-    documents = YAML::LoadAll(std::string(yaml));
+    const DocumentStarts documents(yaml);
+    if (const std::optional<YAML::Mark> stuck = documents.stuckAt(); stuck.has_value()) {
+      const bool comma = static_cast<size_t>(stuck->pos) < yaml.size() && yaml[stuck->pos] == ',';
+      return diagnostics.error(
+          *stuck, "",
+          comma ? "invalid YAML: a \",\" outside [ ] or { }; remove it, or put the items it "
+                  "separates in brackets"
+                : "invalid YAML: unexpected token; check the indentation, colons and quotes here");
+    }
+    if (documents.count() > 1) {
+      return diagnostics.error(documents.second(), "",
+                               "a second YAML document starts here; pfd reads a single document, "
+                               "so remove the \"---\" line and merge the two");
+    }
+    root = YAML::Load(std::string(yaml));
   } catch (const YAML::Exception& error) {
     return diagnostics.error(error.mark, "",
                              absl::StrCat("invalid YAML: ", error.msg, "; ",
@@ -59,16 +143,11 @@ absl::StatusOr<YAML::Node> loadDocument(std::string_view yaml, const Diagnostics
                                               ? "indent with spaces: YAML does not allow tabs"
                                               : "check the indentation, colons and quotes here"));
   }
-  if (documents.size() > 1) {
-    return diagnostics.error(documents[1].Mark(), "",
-                             "a second YAML document starts here; pfd reads a single document, "
-                             "so remove the \"---\" line and merge the two");
-  }
-  if (documents.empty() || documents.front().IsNull()) {
+  if (root.IsNull()) {
     return diagnostics.error(YAML::Mark::null_mark(), "",
                              absl::StrCat("the file is empty; ", kStartHint));
   }
-  return documents.front();
+  return root;
 }
 
 absl::StatusOr<Config> parseDocument(const YAML::Node& root, const Diagnostics& diagnostics) {

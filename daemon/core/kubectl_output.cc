@@ -187,6 +187,10 @@ KubectlLine classifyKubectlLine(absl::string_view line, absl::string_view pod) {
       }
     }
   }
+  // A line that is only a prefix ("Error from server (") must still tell the user something.
+  if (text.empty()) {
+    text = message;
+  }
   if (mentionsApiServerUnreachable(text)) {
     result.reason = absl::StrCat("API server unreachable: ", text);
   } else {

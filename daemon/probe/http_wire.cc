@@ -37,6 +37,19 @@ std::optional<int> statusOf(absl::string_view line) {
   return (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
 }
 
+// Whether `head`, which holds no blank line yet, ends with the start of one that starts at or
+// before `limit`.
+bool blankLineMayStartWithin(absl::string_view head, size_t limit) {
+  for (size_t start = head.size() > 3 ? head.size() - 3 : 0; start < head.size() && start <= limit;
+       ++start) {
+    const absl::string_view tail = head.substr(start);
+    if (absl::StartsWith("\r\n\r\n", tail) || absl::StartsWith("\n\n", tail)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string quoted(absl::string_view text) {
   constexpr size_t kShown = 60;
   const bool cut = text.size() > kShown;
@@ -93,10 +106,14 @@ HttpResponseReader::Progress HttpResponseReader::feed(absl::string_view bytes) {
       end = bare;
       separator = 2;
     }
+    // The cap is on the head before its blank line, however the bytes were cut into reads:
+    // without a blank line yet, the head is too long once none can start within the cap.
+    if (end == std::string::npos
+            ? head_.size() > kMaxHeadBytes && !blankLineMayStartWithin(head_, kMaxHeadBytes)
+            : end > kMaxHeadBytes) {
+      return fail(absl::StrCat("response headers longer than ", kMaxHeadBytes / 1024, " KiB"));
+    }
     if (end == std::string::npos) {
-      if (head_.size() > kMaxHeadBytes) {
-        return fail(absl::StrCat("response headers longer than ", kMaxHeadBytes / 1024, " KiB"));
-      }
       return Progress::kNeedMore;
     }
     if (parseHead(absl::string_view(head_).substr(0, end)) == Progress::kFailed) {

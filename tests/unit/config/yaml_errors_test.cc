@@ -39,6 +39,16 @@ TEST(YamlErrorsTest, SecondDocumentIsRefused) {
               invalidAt(3, 1, "a second YAML document starts here"));
 }
 
+// Found by tests/fuzz/config_loader_fuzzer: yaml-cpp 0.7's LoadAll never returned on these (the
+// test then fails on ctest's timeout).
+TEST(YamlErrorsTest, AStrayCommaIsASyntaxErrorNotAHang) {
+  const std::string hint = "invalid YAML: a \",\" outside [ ] or { }";
+  EXPECT_THAT(parse(","), invalidAt(1, 1, hint));
+  EXPECT_THAT(parse(",def-----,-s: []\n"), invalidAt(1, 1, hint));
+  EXPECT_THAT(parse("# forwards\n  ,forwards: []\n"), invalidAt(2, 3, hint));
+  EXPECT_THAT(parse("[a],"), invalidAt(1, 4, hint));
+}
+
 TEST(YamlErrorsTest, TopLevelMustBeAMapping) {
   EXPECT_THAT(parse("- name: web\n"), invalidAt(1, 1, "the top level is not a mapping"));
 }

@@ -136,6 +136,13 @@ TEST(KubectlOutputTest, PlainErrorLinesLoseTheirPrefix) {
   EXPECT_EQ(line.reason, "context \"nope\" does not exist");
 }
 
+// Found by tests/fuzz/kubectl_output_fuzzer: the reason was empty.
+TEST(KubectlOutputTest, AnErrorLineThatIsOnlyItsPrefixStillHasAReason) {
+  KubectlLine line = classifyKubectlLine("Error from server (");
+  EXPECT_EQ(line.kind, Kind::kError);
+  EXPECT_EQ(line.reason, "Error from server (");
+}
+
 TEST(KubectlOutputTest, OrdinaryLinesAreIgnored) {
   EXPECT_EQ(classifyKubectlLine("").kind, Kind::kOther);
   EXPECT_EQ(classifyKubectlLine("some chatter").kind, Kind::kOther);

@@ -129,6 +129,30 @@ TEST(HttpResponseReaderTest, SkipsInterimResponsesEvenWhenSplitAcrossReads) {
   EXPECT_EQ(reader.status(), 302);
 }
 
+// Found by tests/fuzz/http_response_fuzzer: a head over the cap passed when it came in one read.
+TEST(HttpResponseReaderTest, TheHeadCapHoldsHoweverTheBytesArrive) {
+  const size_t cap = HttpResponseReader::kMaxHeadBytes;
+  const std::string too_long = "HTTP/1.1 200 OK\r\nX: " + std::string(cap, 'a') + "\r\n\r\n";
+  HttpResponseReader whole;
+  EXPECT_EQ(whole.feed(too_long), Progress::kFailed);
+  EXPECT_EQ(whole.error(), "response headers longer than 16 KiB");
+  HttpResponseReader split;
+  EXPECT_EQ(split.feed(absl::string_view(too_long).substr(0, cap + 10)), Progress::kFailed);
+
+  // A head that ends right at the cap fits, even when its blank line is cut after the cap.
+  const std::string at_cap = "HTTP/1.1 204 No Content\r\nX: " + std::string(cap - 28, 'a');
+  ASSERT_EQ(at_cap.size(), cap);
+  for (size_t cut = cap; cut <= cap + 4; ++cut) {
+    const std::string bytes = at_cap + "\r\n\r\n";
+    HttpResponseReader reader;
+    Progress progress = reader.feed(absl::string_view(bytes).substr(0, cut));
+    if (progress == Progress::kNeedMore) {
+      progress = reader.feed(absl::string_view(bytes).substr(cut));
+    }
+    EXPECT_EQ(progress, Progress::kDone) << "cut at " << cut;
+  }
+}
+
 TEST(HttpResponseReaderTest, ExplainsWhatWentWrong) {
   struct Case {
     std::string bytes;
