@@ -354,7 +354,8 @@ class Soak:
     def status(self) -> dict[str, dict]:
         """pfctl status, by forward; empty once pfd is gone (the sampler reports that)."""
         try:
-            return {f["name"]: f for f in self.pfd.status().get("forwards", [])}
+            return {f["name"]: f for f in self.pfd.status().get("forwards", [])
+                    if f["name"] in self.ports}  # not the reload storms' disabled extra
         except AssertionError:
             if self.pfd.process.poll() is None:
                 raise
@@ -784,8 +785,11 @@ class Soak:
             kind = self.rng.choices(kinds, weights)[0]
             try:
                 self.try_fault(kind)
-            except (AssertionError, OSError, KeyError) as error:
+            except (AssertionError, OSError) as error:
                 log(f"could not start {kind}: {error}")
+            except Exception as error:  # a soak bug: say so, and go on injecting faults
+                self.violation(f"the scheduler failed to start {kind}: "
+                               f"{type(error).__name__}: {error}")
 
     # --- watching pfd ---------------------------------------------------------------------------
     def descendants_ok(self) -> None:
@@ -924,7 +928,9 @@ class Soak:
         self.settle()
         self.at_rest("after warm-up")
         self.scheduling.set()
-        scheduler.join(total + 60)
+        scheduler.join(total + 120)
+        if scheduler.is_alive() or time.monotonic() < faults_from + total - 5:
+            self.violation("the fault scheduler stopped before the end of the run")
         self.settle()
         self.at_rest("end")
         self.final_checks()
