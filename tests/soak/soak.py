@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import http.client
 import json
 import os
@@ -415,6 +416,10 @@ class Soak:
         env.update([self.marker.split("=", 1)])
         self.pfd = PfdInstance("", name="pfd-soak", extra_env=env,
                                directory=tempfile.mkdtemp(prefix="pfd-soak-", dir="/tmp"))
+        # pfctl runs without the marker: only what pfd starts carries it.
+        marker_name = self.marker.split("=", 1)[0]
+        pfctl_env = {k: v for k, v in self.pfd.env.items() if k != marker_name}
+        self.pfd.pfctl = functools.partial(PfdInstance.pfctl, self.pfd, env=pfctl_env)
         self.write_config()
         self.pfd.start()
         self.pfd_pid = self.pfd.process.pid
@@ -827,12 +832,21 @@ class Soak:
                 continue
             first = self.orphans_seen.setdefault(pid, now)
             if now - first > ORPHAN_GRACE:
-                self.violation(f"pid {pid} ({self.cmdline(pid)}) is not under pfd "
+                self.violation(f"pid {pid} ({self.describe(pid)}) is not under pfd "
                                f"for {now - first:.0f}s")
                 self.orphans_seen[pid] = float("inf")  # reported once
         self.max_children = max(self.max_children, children)
         for pid in [p for p in self.orphans_seen if p not in ours]:
             del self.orphans_seen[pid]
+
+    def describe(self, pid: int) -> str:
+        """State, parent and command line of a process (for a report, before it is killed)."""
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            return f"state {fields[0]}, parent {fields[1]}, {self.cmdline(pid)}"
+        except (OSError, IndexError):
+            return "gone"
 
     @staticmethod
     def cmdline(pid: int) -> str:
@@ -1007,6 +1021,7 @@ class Soak:
                     continue
                 if not wait_for_exit(int(entry), 5):
                     survivors.append(int(entry))
+                    log(f"left after pfd: pid {entry}: {self.describe(int(entry))}")
                     try:
                         os.kill(int(entry), signal.SIGKILL)
                     except ProcessLookupError:
