@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -16,6 +17,8 @@ ReconcileResult Supervisor::reconcile(const std::vector<ForwardSpec>& desired) {
   ReconcileResult result;
   std::vector<ForwardPtr> next;
   std::vector<Forward*> to_activate;
+  std::vector<Forward*> to_retry;
+  std::vector<std::pair<Forward*, const ForwardSpec*>> to_replace;
   for (const ForwardSpec& spec : desired) {
     auto existing = std::find_if(forwards_.begin(), forwards_.end(), [&](const ForwardPtr& f) {
       return f != nullptr && f->name() == spec.name;
@@ -32,10 +35,10 @@ ReconcileResult Supervisor::reconcile(const std::vector<ForwardSpec>& desired) {
       // FAILED waits for a restart or a reload: whatever it waited for (a program installed,
       // a file fixed) may have been fixed outside the config.
       if ((*existing)->state() == ForwardState::kFailed) {
-        (*existing)->restart();
+        to_retry.push_back(existing->get());
       }
     } else {
-      (*existing)->replaceSpec(spec);
+      to_replace.emplace_back(existing->get(), &spec);
       result.changed.push_back(spec.name);
     }
     next.push_back(std::move(*existing));
@@ -52,6 +55,14 @@ ReconcileResult Supervisor::reconcile(const std::vector<ForwardSpec>& desired) {
   forwards_ = std::move(next);
   for (Forward* forward : removing) {
     std::erase(pending_activation_, forward);
+  }
+  // Only now that forwards_ is whole again: a restart changes the forward's state at once, and
+  // listeners told about it walk every forward (the systemd STATUS line counts the READY ones).
+  for (Forward* forward : to_retry) {
+    forward->restart();
+  }
+  for (auto [forward, spec] : to_replace) {
+    forward->replaceSpec(*spec);
   }
   // Removed forwards release their ports before added ones try to bind them: held ports at once,
   // ports a kubectl or command binds once that child has exited (a renamed forward must not find

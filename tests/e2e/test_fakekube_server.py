@@ -268,6 +268,24 @@ def test_slow_api_server_outlasts_a_short_client_timeout(cluster):
     assert _get(cluster, "/version")[0].status == 200
 
 
+def test_unavailable_api_server_answers_503_but_open_sessions_go_on(cluster, web):
+    client = SpdyPortForwardClient("127.0.0.1", cluster.port, "default", web)
+    try:
+        cluster.api_unavailable(True)
+        response, body = _get(cluster, "/api/v1/namespaces/default/pods")
+        assert response.status == 503
+        assert (body["kind"], body["reason"], body["code"]) == ("Status", "ServiceUnavailable", 503)
+        with pytest.raises(UpgradeRefused) as refused:
+            SpdyPortForwardClient("127.0.0.1", cluster.port, "default", web)
+        assert "503" in refused.value.status_line
+        client.send(spdy.PingFrame(43))  # the session opened before goes on
+        assert client.next_frame() == spdy.PingFrame(43)
+        cluster.api_unavailable(False)
+        assert _get(cluster, "/api/v1/namespaces/default/pods")[0].status == 200
+    finally:
+        client.close()
+
+
 def test_restarted_containers_count_up_and_drop_connections(cluster, web):
     backend = cluster.backend(web)
     connection = http.client.HTTPConnection("127.0.0.1", backend.port, timeout=5)

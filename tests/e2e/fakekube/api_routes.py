@@ -123,6 +123,9 @@ def not_found(resource: Resource, name: str) -> Response:
 
 
 _NO_ROUTE = status_response(404, "NotFound", "the server could not find the requested resource")
+_UNAVAILABLE = status_response(
+    503, "ServiceUnavailable", "the server is currently unable to handle the request"
+)
 _METHOD_NOT_ALLOWED = status_response(
     405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
 )
@@ -155,12 +158,17 @@ class ApiRouter:
         self.server_version = (major, minor)
         self.forbidden: list[ForbiddenRule] = []
         self.unauthorized = False
+        # Every request answered 503 ServiceUnavailable (an overloaded or restarting API server
+        # behind a load balancer); streams already open (watches, port-forwards) go on.
+        self.unavailable = False
         self.aggregated_discovery = True
         self.websocket_portforward = True
 
     # --- entry point --------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Union[Response, WatchStream, PortForwardUpgrade]:
+        if self.unavailable:
+            return _UNAVAILABLE
         try:
             return self._route(request)
         except ApiError as exc:

@@ -1,7 +1,8 @@
 """The process "inside" a fake pod: a small HTTP server on 127.0.0.1.
 
 GET / answers the pod's name, GET /slow?ms=N answers it after N milliseconds (a request in
-flight across a pod switch), GET /healthz answers 200 (or 500 on cue), POST /echo returns the
+flight across a pod switch), GET /slow-body?ms=N sends the headers at once and the body N ms
+later (a response in progress), GET /healthz answers 200 (or 500 on cue), POST /echo returns the
 body. stop() closes the port and every open connection, as a dying container would; start()
 listens again on the same port, which the first start reserved (fakekube/ports.py); close() stops
 it for good and gives the port back.
@@ -46,6 +47,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self._reply(500, b"unhealthy")
         elif path == "/":
             self._reply(200, backend.pod_name.encode())
+        elif path == "/slow-body":
+            # The status line and headers at once, the body N ms later: a response in progress.
+            query = dict(part.split("=", 1) for part in self.path.partition("?")[2].split("&")
+                         if "=" in part)
+            body = backend.pod_name.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.flush()
+            backend.count_slow_request()
+            time.sleep(min(int(query.get("ms", "1000")), 30000) / 1000)
+            self.wfile.write(body)
         elif path == "/slow":
             query = dict(part.split("=", 1) for part in self.path.partition("?")[2].split("&")
                          if "=" in part)
@@ -91,7 +105,7 @@ class Backend:
         self.healthy = True
         self.port = 0
         self.requests = 0
-        self.slow_requests = 0  # GET /slow requests that have started
+        self.slow_requests = 0  # GET /slow and /slow-body requests that have started
         self._lock = threading.Lock()
         self._counted = threading.Condition(self._lock)
         self._connections: set[socket.socket] = set()

@@ -344,6 +344,11 @@ class FakeCluster:
         """Accept connections and read requests but never answer them (until api_hang(False))."""
         self.server.set_hang(hang)
 
+    def api_unavailable(self, unavailable: bool = True) -> None:
+        """Answer every new request 503 ServiceUnavailable (until api_unavailable(False)), as an
+        overloaded API server does; watches and port-forward sessions already open go on."""
+        self.router.unavailable = unavailable
+
     def hang_upgrades(self, hang: bool = True) -> None:
         """Read port-forward upgrade requests but never answer them (the API server's proxy to
         kubelet is stuck): kubectl waits forever before "Forwarding from", --request-timeout

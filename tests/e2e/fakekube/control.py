@@ -11,6 +11,7 @@ for shells and benchmarks that break the cluster from outside the Python process
     POST /_fake/deployments/NS/NAME/scale?replicas=N   (also statefulsets, replicasets)
     POST /_fake/api/down | /_fake/api/up
     POST /_fake/api/hang?value=true | /_fake/api/delay?seconds=S
+    POST /_fake/api/unavailable?value=true   (every new request answered 503)
     POST /_fake/streams/hang?value=true  | /_fake/upgrades/hang?value=true
     POST /_fake/forbid?verb=create&resource=pods/portforward&namespace=NS  | /_fake/allow
     POST /_fake/unauthorized?value=true
@@ -132,6 +133,7 @@ class ControlServer(http.server.ThreadingHTTPServer):
                 "serving": cluster.server.serving,
                 "hanging": cluster.server.hanging,
                 "delay_seconds": cluster.server.delay_seconds,
+                "unavailable": cluster.router.unavailable,
                 "upgrades_hang": cluster.server.upgrades_hanging,
                 "streams_hang": cluster.state.hang_streams,
             },
@@ -181,6 +183,8 @@ class ControlServer(http.server.ThreadingHTTPServer):
             cluster.api_up()
         elif rest == ["api", "hang"]:
             cluster.api_hang(_flag(query, "value"))
+        elif rest == ["api", "unavailable"]:
+            cluster.api_unavailable(_flag(query, "value"))
         elif rest == ["api", "delay"]:
             cluster.api_delay(float(query.get("seconds", "0")))
         elif rest == ["streams", "hang"]:

@@ -1,5 +1,6 @@
 #include "daemon/core/supervisor.h"
 
+#include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/common/status_matchers.h"
@@ -24,6 +25,26 @@ class RecordingListener : public SupervisorListener {
   }
   std::vector<std::string> changes;
   int lines = 0;
+};
+
+// Walks every forward on each state change, as the systemd STATUS line does ("3/4 forwards
+// ready"), and records what it saw.
+class WalkingListener : public SupervisorListener {
+ public:
+  explicit WalkingListener(const Supervisor& supervisor) : supervisor_(supervisor) {}
+  void onStateChanged(const Forward& forward, ForwardState, const std::string&) override {
+    std::vector<std::string> seen;
+    for (const Forward* each : supervisor_.forwards()) {
+      seen.push_back(each == nullptr ? "(null)" : each->name());
+    }
+    walks.push_back(forward.name() + "=" + std::string(forwardStateName(forward.state())) + ": " +
+                    absl::StrJoin(seen, ","));
+  }
+  void onLogLine(const Forward&, const LogLine&) override {}
+  std::vector<std::string> walks;
+
+ private:
+  const Supervisor& supervisor_;
 };
 
 class SupervisorTest : public ForwardTestBase {
@@ -92,6 +113,34 @@ TEST_F(SupervisorTest, ReconcileRetriesAFailedForwardEvenWhenItsSpecIsUnchanged)
   EXPECT_EQ(supervisor_.forwards()[0]->state(), ForwardState::kStarting);
   EXPECT_EQ(launcher_.spawnCount(), 2u);
   EXPECT_EQ(launcher_.children()[0]->terminate_calls, 0) << "b's child is left alone";
+}
+
+// A reload that changed (or retried) a forward after the first used to tell the listeners while
+// the forwards already carried over were moved out of the list: the STATUS line then walked a
+// null forward and pfd crashed (found by the chaos soak, tests/soak).
+TEST_F(SupervisorTest, ListenersWalkingEveryForwardDuringAReloadSeeThemAll) {
+  supervisor_.reconcile({spec("a", 1), spec("b", 2), spec("c", 3)});
+  launcher_.last()->print("Forwarding from 127.0.0.1:1 -> 80");
+  ASSERT_EQ(supervisor_.forwards()[2]->state(), ForwardState::kReady);
+  WalkingListener listener(supervisor_);
+  supervisor_.addListener(&listener);
+  ForwardSpec c_changed = spec("c", 3);
+  c_changed.namespace_name = "shop";
+  supervisor_.reconcile({spec("a", 1), spec("b", 2), c_changed});
+  supervisor_.removeListener(&listener);
+  EXPECT_THAT(listener.walks, ElementsAre("c=STARTING: a,b,c"));
+}
+
+TEST_F(SupervisorTest, ListenersWalkingEveryForwardSeeThemAllWhenAReloadRetriesAFailedOne) {
+  supervisor_.reconcile({spec("a", 1)});
+  launcher_.failNextSpawn(absl::NotFoundError("kubectl: program not found on PATH (/usr/bin)"));
+  supervisor_.reconcile({spec("a", 1), spec("b", 2)});
+  ASSERT_EQ(supervisor_.forwards()[1]->state(), ForwardState::kFailed);
+  WalkingListener listener(supervisor_);
+  supervisor_.addListener(&listener);
+  supervisor_.reconcile({spec("a", 1), spec("b", 2)});
+  supervisor_.removeListener(&listener);
+  EXPECT_THAT(listener.walks, ElementsAre("b=STARTING: a,b"));
 }
 
 TEST_F(SupervisorTest, FindReportsUnknownNamesWithTheKnownOnes) {
