@@ -4,9 +4,16 @@
 # crash, a leak or a timeout, and says where the reproducer is.
 # PFD_FUZZ_BUILD_DIR picks the build directory (default build-fuzz); the corpora grow under
 # $PFD_FUZZ_BUILD_DIR/fuzz-runs/<target>/corpus across runs, the repository is never written.
+# PFD_FUZZ_JOBS targets run at once (default 2). `scripts/fuzz.sh --build-only` only builds.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+build_only=false
+if [ "${1:-}" = --build-only ]; then
+  build_only=true
+  shift
+fi
 seconds=${1:-60}
+jobs=${PFD_FUZZ_JOBS:-2}
 build=${PFD_FUZZ_BUILD_DIR:-$root/build-fuzz}
 targets=(config_loader_fuzzer kubectl_output_fuzzer http_response_fuzzer pod_listing_fuzzer)
 
@@ -19,9 +26,14 @@ if command -v ccache >/dev/null; then
 fi
 # The same settings as the fuzz preset, in a directory of the caller's choosing.
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DPFD_FUZZ=ON \
   -DPFD_BUILD_TESTS=OFF -DPFD_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
 cmake --build "$build" --target fuzzers -j "$(nproc)"
+if $build_only; then
+  exit 0
+fi
 
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -40,8 +52,8 @@ start() {
 
 declare -A pids
 failed=()
-for ((i = 0; i < ${#targets[@]}; i += 2)); do
-  batch=("${targets[@]:i:2}")
+for ((i = 0; i < ${#targets[@]}; i += jobs)); do
+  batch=("${targets[@]:i:jobs}")
   for target in "${batch[@]}"; do start "$target"; done
   for target in "${batch[@]}"; do
     dir=$build/fuzz-runs/$target

@@ -43,11 +43,11 @@ struct ProbeSpec {
   enum class Kind { kHttpGet, kTcpSocket, kExec };
   Kind kind = Kind::kTcpSocket;
 
-  uint16_t port = 0;                  // httpGet, tcpSocket
-  std::string path = "/";             // httpGet
-  std::string scheme = "HTTP";        // httpGet: HTTP or HTTPS
-  std::vector<HttpHeader> headers;    // httpGet
-  std::vector<std::string> command;   // exec
+  uint16_t port = 0;                 // httpGet, tcpSocket
+  std::string path = "/";            // httpGet
+  std::string scheme = "HTTP";       // httpGet: HTTP or HTTPS
+  std::vector<HttpHeader> headers;   // httpGet
+  std::vector<std::string> command;  // exec
   // exec: set by pfd, never by the config. With held ports, PFD_UPSTREAM_PORT (and
   // PFD_UPSTREAM_PORT_<LOCAL> per port) name the port of the kubectl being probed.
   std::vector<std::pair<std::string, std::string>> environment;

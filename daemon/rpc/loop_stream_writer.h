@@ -56,7 +56,15 @@ class LoopStreamWriter : public grpc::ServerWriteReactor<Message> {
   }
 
   // Runs once, on the loop, when the stream starts finishing: detach from what feeds it.
-  void setOnFinishing(std::function<void()> callback) { on_finishing_ = std::move(callback); }
+  // Runs at once when the stream is already finishing (a snapshot too big for the queue ends it
+  // before the caller gets here), so the caller's clean-up is never skipped.
+  void setOnFinishing(std::function<void()> callback) {
+    if (finishing_) {
+      callback();
+      return;
+    }
+    on_finishing_ = std::move(callback);
+  }
 
  private:
   void writeNext() {
