@@ -85,10 +85,17 @@ def wait_for_exit(pid: int, timeout: float = DEFAULT_TIMEOUT) -> bool:
     except ProcessLookupError:
         return True
     try:
-        readable, _, _ = select.select([fd], [], [], timeout)
-        return bool(readable)
+        return wait_for_pidfd(fd, timeout)
     finally:
         os.close(fd)
+
+
+def wait_for_pidfd(fd: int, timeout: float) -> bool:
+    """True once the process behind the pidfd has exited. A pidfd names one process for good: a
+    pid can be handed to an unrelated process once its own has gone (pid_max is 32768 here and a
+    soak forks thousands), a pidfd cannot."""
+    readable, _, _ = select.select([fd], [], [], timeout)
+    return bool(readable)
 
 
 def process_alive(pid: int) -> bool:
@@ -114,7 +121,9 @@ class PfdInstance:
         self.write_config(config_text)
         self.process: Optional[subprocess.Popen] = None
         self.log: Optional[LineLog] = None
-        self.seen_pids: set = set()
+        # Every child pfd reported, pinned by a pidfd when first seen, so that cleanup() never
+        # mistakes (or kills) a later process that got the same pid.
+        self.seen_children: dict = {}
 
     def write_config(self, text: str) -> None:
         tmp = self.config + ".tmp"
@@ -151,8 +160,17 @@ class PfdInstance:
     def status(self) -> dict:
         data = json.loads(self.pfctl_ok("status", "-o", "json"))
         for forward in data.get("forwards", []):
-            if forward.get("pid"):
-                self.seen_pids.add(int(forward["pid"]))
+            pid = int(forward.get("pid") or 0)
+            known = self.seen_children.get(pid)
+            if known is not None and wait_for_pidfd(known, 0):
+                os.close(known)  # that child is gone: the pid now names a newer one
+                del self.seen_children[pid]
+                known = None
+            if pid and known is None:
+                try:
+                    self.seen_children[pid] = os.pidfd_open(pid)
+                except ProcessLookupError:
+                    pass  # gone already
         return data
 
     def forward(self, name: str) -> dict:
@@ -209,12 +227,13 @@ class PfdInstance:
             self.kill()
             if self.log:
                 self.log.wait_closed(5)
-        survivors = [pid for pid in self.seen_pids if not wait_for_exit(pid, 5)]
-        for pid in survivors:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        survivors = []
+        for pid, fd in self.seen_children.items():
+            if not wait_for_pidfd(fd, 5):
+                survivors.append(pid)
+                signal.pidfd_send_signal(fd, signal.SIGKILL)
+            os.close(fd)
+        self.seen_children.clear()
         shutil.rmtree(self.dir, ignore_errors=True)
         return survivors
 

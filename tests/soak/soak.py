@@ -50,7 +50,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 sys.path.insert(0, os.path.join(HERE, "..", "harness"))
 
 from fakekube.kubectl import kubectl_path  # noqa: E402
-from pfd_harness import PfdInstance, wait_for_exit  # noqa: E402
+from pfd_harness import PfdInstance, wait_for_pidfd  # noqa: E402
 from port_allocator import release_ports, reserve_ports  # noqa: E402
 
 # A forward must be READY and serving this long after its last fault cleared.
@@ -994,19 +994,25 @@ class Soak:
             survivors = self.pfd.cleanup()
             wanted = self.marker.encode()
             for entry in filter(str.isdigit, os.listdir("/proc")):
+                # The pidfd first: then the environment read is that process's, and the wait and
+                # the kill cannot reach another process that got its pid since.
                 try:
-                    with open(f"/proc/{entry}/environ", "rb") as environ:
-                        if wanted not in environ.read().split(b"\0"):
-                            continue
+                    fd = os.pidfd_open(int(entry))
                 except OSError:
                     continue
-                if not wait_for_exit(int(entry), 5):
-                    survivors.append(int(entry))
-                    log(f"left after pfd: pid {entry}: {self.describe(int(entry))}")
+                try:
                     try:
-                        os.kill(int(entry), signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+                        with open(f"/proc/{entry}/environ", "rb") as environ:
+                            if wanted not in environ.read().split(b"\0"):
+                                continue
+                    except OSError:
+                        continue
+                    if not wait_for_pidfd(fd, 5):
+                        survivors.append(int(entry))
+                        log(f"left after pfd: pid {entry}: {self.describe(int(entry))}")
+                        signal.pidfd_send_signal(fd, signal.SIGKILL)
+                finally:
+                    os.close(fd)
             if survivors:
                 self.violation(f"processes pfd started outlived it: {sorted(set(survivors))}")
         if self.cluster is not None:
