@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
 
 from fakekube import FakeCluster, KubectlProcess, kubectl_path  # noqa: E402
-from fakekube.kubectl import ENV_VAR, KubectlNotFound, available_versions  # noqa: E402
+from fakekube.kubectl import ENV_VAR, available_versions, kubectl_available  # noqa: E402
 from pfd_harness import PfdInstance, wait_for_exit  # noqa: E402
 from port_allocator import reserve_consecutive_ports, reserve_ports  # noqa: E402,F401
 
@@ -55,21 +55,13 @@ def _versions() -> list[str]:
 KUBECTL_VERSIONS = _versions()
 
 
-def _kubectl_available() -> bool:
-    try:
-        kubectl_path()
-        return True
-    except KubectlNotFound:
-        return False
-
-
 # On a machine without kubectl the suite skips these tests; CI sets PFD_REQUIRE_KUBECTL=1, where a
 # missing kubectl must fail the run instead of silently proving nothing.
-if os.environ.get("PFD_REQUIRE_KUBECTL") == "1" and not _kubectl_available():
+if os.environ.get("PFD_REQUIRE_KUBECTL") == "1" and not kubectl_available():
     raise pytest.UsageError("PFD_REQUIRE_KUBECTL=1 but no kubectl on PATH (and PFD_KUBECTL not set)")
 
 requires_kubectl = pytest.mark.skipif(
-    not _kubectl_available(), reason="no kubectl on PATH (and PFD_KUBECTL not set)"
+    not kubectl_available(), reason="no kubectl on PATH (and PFD_KUBECTL not set)"
 )
 
 

@@ -12,23 +12,15 @@ import tempfile
 import pytest
 
 import soak
-from fakekube.kubectl import KubectlNotFound, kubectl_path
-
-
-def _kubectl_available() -> bool:
-    try:
-        kubectl_path()
-        return True
-    except KubectlNotFound:
-        return False
+from fakekube.kubectl import kubectl_available
 
 
 # As in the end-to-end suite: skipped without kubectl, except where PFD_REQUIRE_KUBECTL=1 (CI).
-if os.environ.get("PFD_REQUIRE_KUBECTL") == "1" and not _kubectl_available():
+if os.environ.get("PFD_REQUIRE_KUBECTL") == "1" and not kubectl_available():
     raise pytest.UsageError("PFD_REQUIRE_KUBECTL=1 but no kubectl on PATH (and PFD_KUBECTL not set)")
 
 
-@pytest.mark.skipif(not _kubectl_available(), reason="no kubectl on PATH (and PFD_KUBECTL not set)")
+@pytest.mark.skipif(not kubectl_available(), reason="no kubectl on PATH (and PFD_KUBECTL not set)")
 def test_forwards_survive_random_faults_and_every_invariant_holds():
     minutes = float(os.environ.get("SOAK_MINUTES", "3"))
     seed_text = os.environ.get("SOAK_SEED", "")

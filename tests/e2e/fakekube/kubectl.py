@@ -72,6 +72,16 @@ def kubectl_path(version: Optional[str] = None) -> str:
     return path
 
 
+def kubectl_available() -> bool:
+    """Whether kubectl_path() finds one: the suites that need it skip without, unless
+    PFD_REQUIRE_KUBECTL=1 (CI) makes that an error."""
+    try:
+        kubectl_path()
+        return True
+    except KubectlNotFound:
+        return False
+
+
 class Line(str):
     """A line of output; .stream says where it came from ("stdout" or "stderr")."""
 
