@@ -12,6 +12,9 @@
 #include "daemon/app/instance_lock.h"
 #include "daemon/app/systemd_notifier.h"
 #include "daemon/config/config.h"
+#include "daemon/core/api_server_check.h"
+#include "daemon/core/cluster.h"
+#include "daemon/core/start_pacer.h"
 #include "daemon/core/supervisor.h"
 #include "daemon/event/libuv_dispatcher.h"
 #include "daemon/event/libuv_signal_watcher.h"
@@ -68,6 +71,9 @@ class Daemon {
   process::LibuvProcessLauncherPtr launcher_;
   std::unique_ptr<probe::ProberSet> prober_;
   std::unique_ptr<relay::LibuvRelay> relay_;
+  std::unique_ptr<core::ApiServerChecker> cluster_checker_;
+  std::unique_ptr<core::ClusterHub> clusters_;
+  std::unique_ptr<core::StartPacer> pacer_;
   std::unique_ptr<core::PodWatchHub> pod_watches_;
   std::unique_ptr<core::TargetPrefetcher> prefetcher_;
   std::unique_ptr<core::ForwardContext> forward_context_;

@@ -18,6 +18,8 @@ std::string portArgument(const PortSpec& port) {
   return absl::StrCat(port.local, ":", port.remote);
 }
 
+}  // namespace
+
 // kubectl's --request-timeout takes a Go duration; whole seconds read best in `ps` output.
 std::string goDuration(Milliseconds duration) {
   if (duration.count() % 1000 == 0) {
@@ -25,8 +27,6 @@ std::string goDuration(Milliseconds duration) {
   }
   return absl::StrCat(duration.count(), "ms");
 }
-
-}  // namespace
 
 std::vector<std::string> kubectlScopeArgs(const ForwardSpec& spec) {
   std::vector<std::string> args = {"--namespace", spec.namespace_name};

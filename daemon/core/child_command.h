@@ -22,6 +22,9 @@ std::vector<std::string> childArgv(const ForwardSpec& spec, const std::string* t
 // command pfd runs for a forward shares.
 std::vector<std::string> kubectlScopeArgs(const ForwardSpec& spec);
 
+// A Go duration for kubectl flags: "2s", "1500ms".
+std::string goDuration(Milliseconds duration);
+
 // "8080:8000,9090" for status lines.
 std::string formatPorts(const std::vector<PortSpec>& ports);
 

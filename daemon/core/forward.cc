@@ -20,15 +20,30 @@ Forward::Forward(ForwardSpec spec, ForwardContext& context, ForwardObserver& obs
       drain_timer_(context.dispatcher.createTimer([this] { onDrainTimer(); })),
       pod_(spec_.isCommand() ? "" : podOfTarget(spec_.target)),
       retry_timer_(context.dispatcher.createTimer([this] { run(); })),
-      idle_timer_(context.dispatcher.createTimer([this] { onIdleTimer(); })) {}
+      idle_timer_(context.dispatcher.createTimer([this] { onIdleTimer(); })) {
+  acquireCluster();
+}
 
 Forward::~Forward() = default;
+
+void Forward::acquireCluster() {
+  // The new cluster first: a reload that keeps the context must not let the old one go (and
+  // with it what it knows about the API server) for a moment.
+  ClusterRefPtr cluster = context_.clusters != nullptr && !spec_.isCommand()
+                              ? context_.clusters->acquire(spec_)
+                              : nullptr;
+  cluster_wait_.reset();
+  cluster_ = std::move(cluster);
+}
 
 pid_t Forward::pid() const { return current_ != nullptr ? current_->pid() : 0; }
 
 std::optional<event::SystemTime> Forward::nextRetry() const {
   if (state_ != ForwardState::kBackoff) {
     return std::nullopt;
+  }
+  if (cluster_wait_ != nullptr) {
+    return (*cluster_)->nextCheck();
   }
   return context_.dispatcher.systemTime() + (retry_at_ - context_.dispatcher.monotonicTime());
 }
@@ -91,6 +106,8 @@ void Forward::stopRunning(const std::string& reason) {
   retry_timer_->disable();
   owner_query_.reset();
   pod_check_.reset();
+  cluster_wait_.reset();
+  paced_start_.reset();
   start_when_ports_free_ = false;
   retireAll();
   pod_watch_.reset();
@@ -125,6 +142,7 @@ void Forward::replaceSpec(ForwardSpec spec) {
   target_cache_.reset();
   prefetch_.reset();
   pod_watch_.reset();  // the namespace or context may have changed
+  acquireCluster();
   if (shuttingDown()) {
     return;
   }
@@ -155,6 +173,8 @@ void Forward::shutdown() {
   retry_timer_->disable();
   owner_query_.reset();
   pod_watch_.reset();
+  cluster_wait_.reset();
+  paced_start_.reset();
   if (holder_ != nullptr) {
     holder_->release();
   }
@@ -181,7 +201,58 @@ void Forward::enterFailed(const std::string& reason) {
   setState(ForwardState::kFailed, text);
 }
 
-void Forward::setState(ForwardState state, const std::string& reason) {
+void Forward::waitForCluster(const std::string& reason, bool suspect,
+                             std::optional<Milliseconds> own_delay) {
+  retry_timer_->disable();
+  Cluster& cluster = **cluster_;
+  Cluster::WaitCallbacks callbacks{
+      .on_down = [this](const std::string& text) { showClusterWait(text); },
+      .on_up = [this, reason,
+                own_delay](bool was_down) { onClusterUp(was_down, reason, own_delay); }};
+  cluster_wait_ = suspect ? cluster.suspect(reason, std::move(callbacks))
+                          : cluster.waitIfNotUp(std::move(callbacks));
+  if (cluster_wait_ == nullptr) {
+    run();  // it came up in between
+    return;
+  }
+  if (cluster.health() == ClusterHealth::kDown) {
+    showClusterWait(cluster.downText());
+  } else {
+    showClusterWait(absl::StrCat(reason, "; checking the API server of ", cluster.contextPhrase()));
+  }
+}
+
+void Forward::showClusterWait(const std::string& text) {
+  if (absl::StrContains(text, "API server unreachable")) {
+    recordError(text);
+  }
+  setState(ForwardState::kBackoff,
+           absl::StrContains(text, "checking the API server")
+               ? text
+               : absl::StrCat(text, "; waiting for it"),
+           /*quiet=*/true);
+}
+
+void Forward::onClusterUp(bool was_down, const std::string& reason,
+                          std::optional<Milliseconds> own_delay) {
+  cluster_wait_.reset();
+  if (lifecycle_ != Lifecycle::kRunning) {
+    return;
+  }
+  if (was_down) {
+    // The failures were the cluster's, not this forward's: a fresh history, and no wait.
+    budget_.reset();
+    run();
+    return;
+  }
+  if (own_delay.has_value()) {
+    enterBackoff(reason, *own_delay);  // the API server is fine: the failure was ours
+    return;
+  }
+  run();
+}
+
+void Forward::setState(ForwardState state, const std::string& reason, bool quiet) {
   const ForwardState previous = state_;
   // Every backoff is news (a retry that failed again, with its delay); other states set to
   // themselves are not.
@@ -194,6 +265,11 @@ void Forward::setState(ForwardState state, const std::string& reason) {
   const std::string text =
       absl::StrCat(forwardStateName(previous), " -> ", forwardStateName(state), ": ", reason);
   note(text);
+  if (quiet) {
+    spdlog::debug("{}: {}", spec_.name, text);
+    observer_.onStateChanged(*this, previous, reason);
+    return;
+  }
   switch (state) {
     case ForwardState::kBackoff:
     case ForwardState::kFailed:

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/core/cluster.h"
 #include "daemon/core/forward_spec.h"
 #include "daemon/core/forward_state.h"
 #include "daemon/core/log_buffer.h"
@@ -16,6 +17,7 @@
 #include "daemon/core/port_owner_query.h"
 #include "daemon/core/probe_session.h"
 #include "daemon/core/restart_policy.h"
+#include "daemon/core/start_pacer.h"
 #include "daemon/core/target_prefetcher.h"
 #include "daemon/core/tunnel.h"
 #include "daemon/event/dispatcher.h"
@@ -44,6 +46,10 @@ struct ForwardContext {
   relay::Relay* relay = nullptr;
   // Fetches an IDLE forward's target object ahead of its first connection; may be null.
   TargetPrefetcher* prefetcher = nullptr;
+  // The clusters kubectl forwards share (API server health); null: each forward backs off alone.
+  ClusterHub* clusters = nullptr;
+  // Spreads starts over time; null: every start runs at once.
+  StartPacer* pacer = nullptr;
 };
 
 class Forward;
@@ -103,6 +109,10 @@ class Forward : private TunnelObserver {
   std::optional<event::SystemTime> lastErrorTime() const { return last_error_time_; }
   std::optional<event::SystemTime> nextRetry() const;
   const std::optional<ProbeStatus>& probeStatus() const { return probe_status_; }
+  // The cluster it talks to; null for command forwards (or without a ClusterHub).
+  const Cluster* cluster() const { return cluster_ != nullptr ? &**cluster_ : nullptr; }
+  // It waits for its cluster's API server to answer rather than on its own backoff.
+  bool waitingForCluster() const { return cluster_wait_ != nullptr; }
   const LogBuffer& logs() const { return logs_; }
   // The traffic through held ports; nullopt when the forward does not hold its ports.
   std::optional<ConnectionCounters> connections() const;
@@ -185,8 +195,19 @@ class Forward : private TunnelObserver {
   void askPortOwner(const std::string& address, uint16_t port,
                     std::function<void(const std::string& in_use)> done);
   void enterBackoff(const std::string& reason, Milliseconds delay);
+  // The run failed in a way that may be the cluster's (cluster_level), or the cluster is not up:
+  // wait for the cluster instead of backing off alone. `own_delay`: the backoff to apply if the
+  // cluster turns out fine at once (the failure was this forward's); nullopt when waiting to
+  // start.
+  void waitForCluster(const std::string& reason, bool suspect,
+                      std::optional<Milliseconds> own_delay);
+  void showClusterWait(const std::string& text);
+  void onClusterUp(bool was_down, const std::string& reason, std::optional<Milliseconds> own_delay);
+  void acquireCluster();
   void enterFailed(const std::string& reason);
-  void setState(ForwardState state, const std::string& reason);
+  // `quiet`: logged at debug level (a cluster's outage is one line, the cluster's, not one per
+  // forward).
+  void setState(ForwardState state, const std::string& reason, bool quiet = false);
   void recordError(const std::string& reason);
   void note(const std::string& text);
   void releaseLater(TunnelPtr tunnel);
@@ -270,6 +291,10 @@ class Forward : private TunnelObserver {
   std::optional<TargetObject> target_cache_;  // the workload's selector, kept across runs
   std::optional<ProbeStatus> probe_status_;
   PortOwnerQueryPtr owner_query_;
+  // Declared before the wait, which must go first.
+  ClusterRefPtr cluster_;
+  Cluster::WaitPtr cluster_wait_;
+  PacedStartPtr paced_start_;
 
   LogBuffer logs_;
 };

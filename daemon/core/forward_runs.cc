@@ -28,6 +28,8 @@ void Forward::run(bool fresh_listing) {
     return;
   }
   retry_timer_->disable();
+  paced_start_.reset();
+  cluster_wait_.reset();
   waiting_for_pod_ = false;
   if (spec_.holdsPorts()) {
     if (!holdPorts()) {
@@ -50,7 +52,20 @@ void Forward::run(bool fresh_listing) {
     checkCommandPortFree(0);
     return;
   }
-  startTunnel(fresh_listing);
+  if (cluster_ != nullptr && !(*cluster_)->up()) {
+    waitForCluster((*cluster_)->reason(), /*suspect=*/false, std::nullopt);
+    return;
+  }
+  if (context_.pacer == nullptr) {
+    startTunnel(fresh_listing);
+    return;
+  }
+  // Starting may end at once and call run() again, which may leave a ticket of its own.
+  PacedStartPtr ticket =
+      context_.pacer->schedule([this, fresh_listing] { startTunnel(fresh_listing); });
+  if (ticket != nullptr) {
+    paced_start_ = std::move(ticket);
+  }
 }
 
 void Forward::startTunnel(bool fresh_listing) {
@@ -345,6 +360,16 @@ void Forward::afterRun(const Tunnel& tunnel, const TunnelEnd& end) {
     const Milliseconds delay = budget_.afterRun(spec_.backoff, ready_for, true, context_.random());
     askPortOwner(spec_.address, end.port,
                  [this, delay](const std::string& in_use) { enterBackoff(in_use, delay); });
+    return;
+  }
+  if (cluster_ != nullptr && (end.cluster_level || !(*cluster_)->up())) {
+    // One check of the API server for every forward of the cluster, instead of a backoff loop
+    // each; the delay applies only if the cluster turns out fine.
+    const Milliseconds own_delay =
+        ready_for.has_value() ? budget_.afterRun(spec_.backoff, ready_for, true, context_.random())
+                              : budget_.afterFailedStart(spec_.backoff, context_.random());
+    recordError(end.reason);
+    waitForCluster(end.reason, end.cluster_level, own_delay);
     return;
   }
   if (end.cause == TunnelCause::kNoPod) {

@@ -118,6 +118,34 @@ std::string kubectlMessage(absl::string_view line) {
   return std::string(message);
 }
 
+bool isClusterLevelReason(absl::string_view reason) {
+  static constexpr absl::string_view kMarks[] = {
+      "API server unreachable",
+      "no answer from the API server",
+      "Unauthorized",
+      "You must be logged in to the server",
+      "the server has asked for the client to provide credentials",
+      "x509: ",
+      "tls: ",
+      "TLS handshake",
+      "certificate",
+      "ServiceUnavailable",
+      "InternalError",
+      "the server is currently unable to handle the request",
+      "the server was unable to return a response",
+      "Timeout: ",
+      "no such host",
+      "network is unreachable",
+      "no route to host",
+  };
+  for (absl::string_view mark : kMarks) {
+    if (absl::StrContains(reason, mark)) {
+      return true;
+    }
+  }
+  return mentionsApiServerUnreachable(reason);
+}
+
 KubectlLine classifyKubectlLine(absl::string_view line, absl::string_view pod) {
   // The two lines printed on every healthy start and connection come first and are cheap.
   constexpr absl::string_view kForwarding = "Forwarding from ";

@@ -30,6 +30,11 @@ struct KubectlLine {
 // name the pod sandbox, not the pod, under containerd.)
 KubectlLine classifyKubectlLine(absl::string_view line, absl::string_view pod = "");
 
+// True for a reason (a KubectlLine's, a failed resolution's) that says the API server failed rather
+// than the pod or the app: unreachable, no answer in time, TLS, credentials refused, a 5xx.
+// Every forward of the cluster would fail the same way, so the cluster is checked, once.
+bool isClusterLevelReason(absl::string_view reason);
+
 // Strips a klog header ("E1124 19:41:29.123456   12345 file.go:42] ") and unwraps a structured
 // `"Unhandled Error" err="..."` message; returns the line unchanged otherwise.
 std::string kubectlMessage(absl::string_view line);

@@ -3,9 +3,11 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "daemon/core/kubectl_output.h"
 #include "daemon/core/restart_policy.h"
 #include "spdlog/spdlog.h"
 
@@ -16,7 +18,11 @@ class PodWatchHub::Watch {
   Watch(PodWatchHub& hub, PodWatchKey key)
       : hub_(hub),
         key_(std::move(key)),
-        restart_timer_(hub.dispatcher_.createTimer([this] { start(); })) {}
+        restart_timer_(hub.dispatcher_.createTimer([this] { start(); })) {
+    if (hub.clusters_ != nullptr) {
+      cluster_ = hub.clusters_->acquire(ClusterKey{key_.kubectl, key_.kubeconfig, key_.context});
+    }
+  }
 
   void add(uint64_t id, PodEventCallback on_event) {
     listeners_[id] = std::move(on_event);
@@ -25,12 +31,23 @@ class PodWatchHub::Watch {
     }
   }
   void remove(uint64_t id) { listeners_.erase(id); }
+
+  // Running and not listed yet, or about to start because its cluster answers again.
+  bool listing() const {
+    return (process_ != nullptr && !listed_) ||
+           (cluster_wait_ != nullptr && cluster_ != nullptr && (*cluster_)->up());
+  }
+  uint64_t addListWaiter(std::function<void()> done) {
+    const uint64_t id = hub_.next_id_++;
+    list_waiters_[id] = std::move(done);
+    return id;
+  }
+  void removeListWaiter(uint64_t id) { list_waiters_.erase(id); }
   bool unused() const { return listeners_.empty(); }
 
   std::optional<std::vector<PodInfo>> knownPods(const std::string& selector) const {
-    // The initial listing comes at once; a second later the table is the namespace's.
-    if (process_ == nullptr ||
-        hub_.dispatcher_.monotonicTime() - started_ < std::chrono::seconds(1)) {
+    // Before the list came, or while the API server is away, the table is not the namespace's.
+    if (process_ == nullptr || !listed_ || (cluster_ != nullptr && !(*cluster_)->up())) {
       return std::nullopt;
     }
     std::vector<PodInfo> pods;
@@ -44,6 +61,11 @@ class PodWatchHub::Watch {
 
  private:
   void start() {
+    cluster_wait_.reset();
+    if (cluster_ != nullptr && !(*cluster_)->up()) {
+      waitForCluster(/*suspect=*/false, "");
+      return;
+    }
     auto process =
         hub_.launcher_.spawn({.argv = watchArgv(key_)},
                              {.on_line = [this](process::OutputStream stream,
@@ -56,14 +78,19 @@ class PodWatchHub::Watch {
       return;
     }
     process_ = std::move(*process);
-    started_ = hub_.dispatcher_.monotonicTime();
+    listed_ = false;
+    last_error_.clear();
     pods_.clear();
   }
 
   void onLine(process::OutputStream stream, std::string_view line) {
+    const absl::string_view text(line.data(), line.size());
+    if (stream == process::OutputStream::kStderr) {
+      onLogLine(text);
+      return;
+    }
     PodEvent event;
-    if (stream != process::OutputStream::kStdout ||
-        !parsePodEvent(absl::string_view(line.data(), line.size()), &event)) {
+    if (!parsePodEvent(text, &event)) {
       return;
     }
     failures_ = 0;  // the watch works
@@ -82,9 +109,61 @@ class PodWatchHub::Watch {
     }
   }
 
+  // kubectl -v=6 logs each request it makes; the watch request's answer means the list before it
+  // was printed (to stdout, which is read in the same turn or earlier) and the watch is live.
+  void onLogLine(absl::string_view line) {
+    if (absl::StrContains(line, "watch=true") && absl::StrContains(line, "200 OK")) {
+      hub_.dispatcher_.post([this, alive = std::weak_ptr<bool>(alive_), process = process_.get()] {
+        if (!alive.expired() && process_.get() == process && process != nullptr) {
+          listed_ = true;
+          tellListWaiters();
+        }
+      });
+      return;
+    }
+    KubectlLine parsed = classifyKubectlLine(line);
+    if (!parsed.reason.empty()) {
+      last_error_ = parsed.reason;
+    }
+  }
+
+  void tellListWaiters() {
+    std::map<uint64_t, std::function<void()>> waiters = std::move(list_waiters_);
+    list_waiters_.clear();
+    for (auto& [id, done] : waiters) {
+      done();
+    }
+  }
+
   void onExit() {
     hub_.dispatcher_.post([released = std::move(process_)] {});
-    if (!unused()) {
+    listed_ = false;
+    tellListWaiters();  // no list is coming from this one
+    if (unused()) {
+      return;
+    }
+    if (cluster_ != nullptr && (isClusterLevelReason(last_error_) || !(*cluster_)->up())) {
+      waitForCluster(isClusterLevelReason(last_error_), last_error_);
+      return;
+    }
+    scheduleRestart();
+  }
+
+  // The API server failed it, or is known to be away: one check for the whole cluster, and the
+  // watch starts again the moment the server answers.
+  void waitForCluster(bool suspect, const std::string& reason) {
+    Cluster::WaitCallbacks callbacks{.on_down = nullptr, .on_up = [this](bool was_down) {
+                                       cluster_wait_.reset();
+                                       if (was_down) {
+                                         failures_ = 0;
+                                         start();
+                                       } else {
+                                         scheduleRestart();
+                                       }
+                                     }};
+    cluster_wait_ = suspect ? (*cluster_)->suspect(reason, std::move(callbacks))
+                            : (*cluster_)->waitIfNotUp(std::move(callbacks));
+    if (cluster_wait_ == nullptr) {
       scheduleRestart();
     }
   }
@@ -98,14 +177,47 @@ class PodWatchHub::Watch {
   PodWatchHub& hub_;
   PodWatchKey key_;
   std::map<uint64_t, PodEventCallback> listeners_;
+  std::map<uint64_t, std::function<void()>> list_waiters_;
   std::map<std::string, PodEvent> pods_;  // what the current watch has seen, by name
-  event::MonotonicTime started_;
+  bool listed_ = false;                   // the list came and the watch request is answered
+  std::string last_error_;                // the current kubectl's best error line
   process::ProcessPtr process_;
   event::TimerPtr restart_timer_;
   int failures_ = 0;
+  ClusterRefPtr cluster_;  // before the wait, which must go first
+  Cluster::WaitPtr cluster_wait_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 PodWatchRegistration::~PodWatchRegistration() { hub_.unregister(key_, id_); }
+
+namespace {
+
+class ListWait : public PodWatchListWait {
+ public:
+  explicit ListWait(std::function<void()> cancel) : cancel_(std::move(cancel)) {}
+  ~ListWait() override { cancel_(); }
+
+ private:
+  std::function<void()> cancel_;
+};
+
+}  // namespace
+
+PodWatchListWaitPtr PodWatchHub::whenListed(const ForwardSpec& spec, std::function<void()> done) {
+  const PodWatchKey key = PodWatchKey::of(spec);
+  auto it = watches_.find(key);
+  if (it == watches_.end() || !it->second->listing()) {
+    return nullptr;
+  }
+  const uint64_t id = it->second->addListWaiter(std::move(done));
+  return std::make_unique<ListWait>([this, key, id] {
+    auto watch = watches_.find(key);
+    if (watch != watches_.end()) {
+      watch->second->removeListWaiter(id);
+    }
+  });
+}
 
 PodWatchHub::PodWatchHub(event::Dispatcher& dispatcher, process::ProcessLauncher& launcher,
                          std::function<double()> random)
@@ -149,8 +261,9 @@ std::optional<std::vector<PodInfo>> PodWatchHub::knownPods(const ForwardSpec& sp
 
 std::vector<std::string> PodWatchHub::watchArgv(const PodWatchKey& key) {
   std::vector<std::string> argv = {
-      key.kubectl, "get", "pods", "--watch", "--output-watch-events", "--namespace",
-      key.namespace_name, "-o",
+      key.kubectl, "get", "pods", "--watch", "--output-watch-events",
+      // Logs each request with its answer: the watch request's says the list is complete.
+      "-v=6", "--namespace", key.namespace_name, "-o",
       // One token per field: kubectl pads the columns with spaces, and "<no value>" has one.
       R"(go-template={{.type}}{{"\t"}}{{.object.metadata.name}}{{"\t"}})"
       R"({{if .object.metadata.deletionTimestamp}}terminating{{else}}live{{end}}{{"\t"}})"

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "daemon/core/cluster.h"
 #include "daemon/core/forward_spec.h"
 #include "daemon/core/pod_listing.h"
 #include "daemon/event/dispatcher.h"
@@ -47,6 +48,13 @@ struct PodEvent {
 // aligns the columns); false for anything else.
 bool parsePodEvent(absl::string_view line, PodEvent* event);
 
+// A wait for a watch's list; destroying it cancels the wait.
+class PodWatchListWait {
+ public:
+  virtual ~PodWatchListWait() = default;
+};
+using PodWatchListWaitPtr = std::unique_ptr<PodWatchListWait>;
+
 // Held by a forward for as long as it wants to hear about pods leaving; destroying it unregisters.
 class PodWatchRegistration {
  public:
@@ -81,11 +89,23 @@ class PodWatchHub {
   // it with its own pod (leaving?) or, while it waits for one, with its selector (ready?).
   PodWatchRegistrationPtr registerForward(const ForwardSpec& spec, PodEventCallback on_event);
 
-  // The pods the watch knows for `spec`'s namespace that match `selector`, once it has run long
-  // enough to have listed them all (kubectl prints the current pods first); nullopt otherwise.
+  // Watches wait for their cluster's API server while it is down instead of restarting on their
+  // own, and report one that fails them; null: they restart with their backoff.
+  void setClusters(ClusterHub* clusters) { clusters_ = clusters; }
+
+  // The pods the watch knows for `spec`'s namespace that match `selector`, while the watch is
+  // connected and has listed them all (kubectl lists, prints the list, then starts the watch
+  // request, which its -v=6 log shows) and its cluster is up; nullopt otherwise.
   // Resolving from it saves a `kubectl get pods` on the restart after a pod was deleted.
   std::optional<std::vector<PodInfo>> knownPods(const ForwardSpec& spec,
                                                 const std::string& selector) const;
+
+  // While the watch of `spec`'s namespace is (re)starting and has not listed yet: `done` runs once
+  // it has listed, or once it stopped trying (then knownPods() says nullopt). nullptr when there
+  // is nothing to wait for: no such watch, or it waits on a backoff. Many forwards starting at
+  // once (pfd's start, a cluster's return) then share the watch's list instead of running a
+  // `kubectl get pods` each.
+  PodWatchListWaitPtr whenListed(const ForwardSpec& spec, std::function<void()> done);
 
   // The argv of the watch, for tests and the log.
   static std::vector<std::string> watchArgv(const PodWatchKey& key);
@@ -98,6 +118,7 @@ class PodWatchHub {
   event::Dispatcher& dispatcher_;
   process::ProcessLauncher& launcher_;
   std::function<double()> random_;
+  ClusterHub* clusters_ = nullptr;
   std::map<PodWatchKey, std::unique_ptr<Watch>> watches_;
   uint64_t next_id_ = 1;
 };

@@ -34,25 +34,49 @@ bool needsResolution(const ForwardSpec& spec) {
 }
 
 TargetResolver::TargetResolver(event::Dispatcher& dispatcher, process::ProcessLauncher& launcher,
-                               const PodWatchHub* pod_watches, const ForwardSpec& spec,
+                               PodWatchHub* pod_watches, const ForwardSpec& spec,
                                std::optional<TargetObject>& cache, Done done)
     : dispatcher_(dispatcher),
       launcher_(launcher),
       pod_watches_(pod_watches),
       spec_(spec),
       cache_(cache),
-      done_(std::move(done)) {}
+      done_(std::move(done)),
+      watch_deadline_(dispatcher.createTimer([this] { onWatchListed(); })) {}
 
 void TargetResolver::start() {
   if (!cache_.has_value()) {
     getTarget();
     return;
   }
+  findPods();
+}
+
+void TargetResolver::findPods() {
   if (pod_watches_ != nullptr) {
     if (auto pods = pod_watches_->knownPods(spec_, cache_->selector); pods.has_value()) {
       choose(*pods);  // the watch already knows the namespace's pods: no kubectl round trip
       return;
     }
+    watch_wait_ = pod_watches_->whenListed(spec_, [this] { onWatchListed(); });
+    if (watch_wait_ != nullptr) {
+      watch_deadline_->enable(std::chrono::seconds(2));
+      return;
+    }
+  }
+  getPods();
+}
+
+void TargetResolver::onWatchListed() {
+  // Possibly inside the watch's own callback: the wait goes on the next turn.
+  dispatcher_.post([released = std::move(watch_wait_)] {});
+  watch_deadline_->disable();
+  if (cancelled_) {
+    return;
+  }
+  if (auto pods = pod_watches_->knownPods(spec_, cache_->selector); pods.has_value()) {
+    choose(*pods);
+    return;
   }
   getPods();
 }
@@ -111,7 +135,7 @@ void TargetResolver::getTarget() {
                  done_(Resolution{});
                  return;
                }
-               getPods();
+               findPods();
              });
 }
 
@@ -151,7 +175,9 @@ void TargetResolver::choose(const std::vector<PodInfo>& pods) {
 }
 
 void TargetResolver::fail(absl::Status status, bool keep_cache) {
-  if (!keep_cache) {
+  // When the API server failed, nothing says the object changed: its next start (all forwards
+  // of the cluster at once, when it is back) need not ask for it again.
+  if (!keep_cache && !isClusterLevelReason(status.message())) {
     // The next attempt asks for the object again: it may have been recreated or changed.
     cache_.reset();
   }
@@ -165,6 +191,8 @@ void TargetResolver::fail(absl::Status status, bool keep_cache) {
 void TargetResolver::cancel() {
   cancelled_ = true;
   process_.reset();
+  watch_wait_.reset();
+  watch_deadline_->disable();
 }
 
 }  // namespace pfd::core

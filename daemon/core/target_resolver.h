@@ -39,7 +39,7 @@ class TargetResolver {
 
   // `pod_watches` (may be null) can answer the pod list without a `kubectl get pods`.
   TargetResolver(event::Dispatcher& dispatcher, process::ProcessLauncher& launcher,
-                 const PodWatchHub* pod_watches, const ForwardSpec& spec,
+                 PodWatchHub* pod_watches, const ForwardSpec& spec,
                  std::optional<TargetObject>& cache, Done done);
 
   void start();
@@ -56,6 +56,9 @@ class TargetResolver {
   void runKubectl(std::vector<std::string> args,
                   std::function<void(const Run&, process::ExitStatus)> finished);
   void getTarget();
+  // From the pod watch when it knows the namespace or is about to (it is listing), else kubectl.
+  void findPods();
+  void onWatchListed();
   void getPods();
   void choose(const std::vector<PodInfo>& pods);
   // `keep_cache`: the object was found; only its pods were not usable.
@@ -63,11 +66,14 @@ class TargetResolver {
 
   event::Dispatcher& dispatcher_;
   process::ProcessLauncher& launcher_;
-  const PodWatchHub* pod_watches_;
+  PodWatchHub* pod_watches_;
   const ForwardSpec& spec_;
   std::optional<TargetObject>& cache_;
   Done done_;
   process::ProcessPtr process_;
+  PodWatchListWaitPtr watch_wait_;
+  // A watch that is listing gets this long before `kubectl get pods` asks instead.
+  event::TimerPtr watch_deadline_;
   Run run_;
   bool cancelled_ = false;
   bool target_only_ = false;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "daemon/core/child_command.h"
+#include "daemon/core/kubectl_output.h"
 #include "daemon/core/wording.h"
 
 namespace pfd::core {
@@ -59,11 +60,12 @@ void Tunnel::onResolved(absl::StatusOr<Resolution> resolution) {
   // The resolver is inside its own callback: release it on the next turn.
   context_.dispatcher.post([released = std::move(resolver_)] {});
   if (!resolution.ok()) {
-    endWithoutChild(TunnelEnd{.cause = noPodRunning(resolution.status())
-                                           ? TunnelCause::kNoPod
-                                           : TunnelCause::kStartFailed,
-                              .reason = std::string(resolution.status().message()),
-                              .retry_can_help = !retryCannotHelp(resolution.status())});
+    const bool no_pod = noPodRunning(resolution.status());
+    const std::string reason(resolution.status().message());
+    endWithoutChild(TunnelEnd{.cause = no_pod ? TunnelCause::kNoPod : TunnelCause::kStartFailed,
+                              .reason = reason,
+                              .retry_can_help = !retryCannotHelp(resolution.status()),
+                              .cluster_level = !no_pod && isClusterLevelReason(reason)});
     return;
   }
   pod_ = resolution->pod;
@@ -102,7 +104,8 @@ void Tunnel::onStartDeadline() {
     endWithoutChild(TunnelEnd{
         .cause = TunnelCause::kStartDeadline,
         .reason = absl::StrCat("no answer from the API server while looking for a pod of ",
-                               spec_.target, " within ", formatDelay(spec_.start_timeout))});
+                               spec_.target, " within ", formatDelay(spec_.start_timeout)),
+        .cluster_level = true});
     return;
   }
   breakDown(TunnelCause::kStartDeadline,
@@ -110,6 +113,12 @@ void Tunnel::onStartDeadline() {
                          formatPorts(spec_.ports), " within ", formatDelay(spec_.start_timeout),
                          spec_.isCommand() ? " did not accept connections" : "",
                          run_error_.empty() ? "" : absl::StrCat(": ", run_error_)));
+  // kubectl forwards a port as soon as the API server upgraded its connection, whatever the app
+  // does: none forwarding and nothing else wrong points at the API server.
+  if (ending_.has_value() && !spec_.isCommand() && forwarding_.empty() &&
+      (run_error_.empty() || isClusterLevelReason(run_error_))) {
+    ending_->cluster_level = true;
+  }
 }
 
 void Tunnel::stop() {
@@ -172,7 +181,8 @@ void Tunnel::onExit(const process::ExitStatus& status) {
                     .retry_can_help = false};
   } else {
     end = TunnelEnd{.cause = TunnelCause::kExited,
-                    .reason = run_error_.empty() ? exitReason(status) : run_error_};
+                    .reason = run_error_.empty() ? exitReason(status) : run_error_,
+                    .cluster_level = !spec_.isCommand() && isClusterLevelReason(run_error_)};
   }
   if (!was_broken && end.cause == TunnelCause::kExited) {
     observer_.onTunnelBroken(*this, end.cause, end.reason);

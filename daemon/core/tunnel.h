@@ -26,7 +26,7 @@ struct TunnelContext {
   event::Dispatcher& dispatcher;
   process::ProcessLauncher& launcher;
   probe::Prober& prober;
-  const PodWatchHub* pod_watches;  // may be null
+  PodWatchHub* pod_watches;        // may be null
   std::function<double()> random;  // uniform in [0, 1): the phase of the probes
   Milliseconds stop_grace;
   Milliseconds port_check_interval;
@@ -49,6 +49,9 @@ struct TunnelEnd {
   bool retry_can_help = true;  // false: FAILED (the program cannot run, the config is impossible)
   bool port_in_use = false;    // kBroken: kubectl could not bind a local port (holdPort: false)
   uint16_t port = 0;           // the local port of port_in_use
+  // The API server, not the pod or the app, seems to be what failed (unreachable, hung, TLS,
+  // credentials, 5xx): the forward's cluster is checked before anyone retries.
+  bool cluster_level = false;
 };
 
 struct TunnelOptions {

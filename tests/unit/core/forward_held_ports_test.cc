@@ -385,7 +385,7 @@ TEST_F(ForwardPodMoveTest, AFreshLookThatGotNoAnswerSettlesNothingAboutThePodItL
   ASSERT_EQ(forward->state(), ForwardState::kBackoff);
   EXPECT_THAT(forward->lastError(), HasSubstr("API server unreachable"));
   dispatcher_.advance(milliseconds(dispatcher_.nextTimerIn()));
-  answer(kDeployment);  // the failed look dropped the cached selector
+  // The API server's failure says nothing about the deployment: its selector is kept.
   answer(pods("web-0"));
   EXPECT_EQ(forward->state(), ForwardState::kStarting) << "web-0 is fine: kubectl starts on it";
   EXPECT_EQ(launcher_.last()->spec.argv[2], "pod/web-0");

@@ -269,7 +269,7 @@ TEST_F(ForwardIdlePrefetchTest, TheFirstConnectionGoesStraightToKubectlPortForwa
   gets()[0]->print("app=web,");
   gets()[0]->exit(0);
   dispatcher_.runPosted();
-  dispatcher_.advance(seconds(1));  // the watch has listed the namespace
+  listed(*watch);
 
   auto first = connect();
   EXPECT_EQ(launcher_.last()->spec.argv[1], "port-forward") << "no kubectl get on the way";

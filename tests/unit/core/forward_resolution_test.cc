@@ -128,6 +128,7 @@ TEST_F(ForwardResolutionTest, MovesOffAPodAsSoonAsItStartsTerminatingWhenKubectl
   auto watch = launcher_.children()[0];
   ASSERT_THAT(watch->spec.argv, Contains("--watch"));
   answer(kDeployment);
+  pastTheListingWait();  // the watch never lists here: kubectl tells
   answer(kPods);
   printForwarding(*launcher_.last(), forward->spec());
   ASSERT_EQ(forward->pod(), "web-new");
@@ -137,6 +138,7 @@ TEST_F(ForwardResolutionTest, MovesOffAPodAsSoonAsItStartsTerminatingWhenKubectl
   EXPECT_EQ(launcher_.spawnCount(), spawned) << "not our pod";
   watch->print("MODIFIED   web-new   terminating   Running   ready=True   labels=app=web,");
   dispatcher_.runPosted();
+  pastTheListingWait();
   EXPECT_EQ(forward->state(), ForwardState::kStarting);
   ASSERT_EQ(launcher_.spawnCount(), spawned + 1);
   EXPECT_EQ(launcher_.last()->spec.argv[2], "pods") << "looks for another pod at once";
@@ -154,6 +156,7 @@ TEST_F(ForwardResolutionTest, AForwardWaitingForAPodStartsWhenAMatchingOneIsRead
   forward->activate();
   auto watch = launcher_.children()[0];
   answer(kDeployment);
+  pastTheListingWait();
   answer("web-old\t2026-11-24T10:00:00Z\tterminating\tRunning\tTrue\t\n");
   ASSERT_EQ(forward->state(), ForwardState::kBackoff);
   const size_t spawned = launcher_.spawnCount();
@@ -162,6 +165,7 @@ TEST_F(ForwardResolutionTest, AForwardWaitingForAPodStartsWhenAMatchingOneIsRead
   watch->print("MODIFIED   api-1   live   Running   ready=True   labels=app=api,");
   EXPECT_EQ(launcher_.spawnCount(), spawned) << "not running yet, or not one of ours";
   watch->print("MODIFIED   web-next   live   Running   ready=True   labels=app=web,");
+  pastTheListingWait();
   EXPECT_EQ(forward->state(), ForwardState::kStarting);
   ASSERT_EQ(launcher_.spawnCount(), spawned + 1);
   EXPECT_EQ(launcher_.last()->spec.argv[2], "pods") << "the selector was kept";
@@ -212,20 +216,21 @@ TEST_F(ForwardResolutionTest, AWatchThatKnowsThePodsSavesTheKubectlRoundTrip) {
   watch->print(
       "ADDED  api-1  live  Running  ready=True  labels=app=api,  created=2026-11-24T10:07:00Z  "
       "ports=");
+  listed(*watch);
   answer(kDeployment);
-  answer(kPods);
+  EXPECT_EQ(launcher_.last()->spec.argv[1], "port-forward") << "no `kubectl get pods` either";
+  EXPECT_EQ(launcher_.last()->spec.argv[2], "pod/web-next") << "the newest live pod";
   printForwarding(*launcher_.last(), forward->spec());
-  dispatcher_.advance(std::chrono::seconds(2));
   const size_t spawned = launcher_.spawnCount();
 
   watch->print(
-      "MODIFIED  web-new  terminating  Running  ready=False  labels=app=web,  "
-      "created=2026-11-24T10:05:00Z  ports=http=8000,");
+      "MODIFIED  web-next  terminating  Running  ready=False  labels=app=web,  "
+      "created=2026-11-24T10:06:00Z  ports=http=8000,");
   dispatcher_.runPosted();
   ASSERT_EQ(launcher_.spawnCount(), spawned + 1);
   const auto& argv = launcher_.last()->spec.argv;
   EXPECT_EQ(argv[1], "port-forward") << "straight to kubectl port-forward";
-  EXPECT_EQ(argv[2], "pod/web-next") << "the newest live pod of the selector, not api-1";
+  EXPECT_EQ(argv[2], "pod/web-new") << "the newest live pod of the selector, not api-1";
   forward->shutdown();
   dispatcher_.runPosted();
 }

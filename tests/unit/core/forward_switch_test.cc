@@ -41,11 +41,11 @@ class ForwardSwitchTest : public ForwardTestBase {
     forward->activate();
     watch_ = launcher_.children()[0];
     pod("ADDED", first, false);
-    answer("Deployment\napp=web,\n\n\n");
-    answer(first + "\t2026-11-24T10:05:00Z\tlive\tRunning\tTrue\thttp=8000,\n");
+    listed(*watch_);
+    answer("Deployment\napp=web,\n\n\n");  // the pods come from the watch
+    EXPECT_EQ(launcher_.last()->spec.argv[1], "port-forward");
     printForwarding(*launcher_.last(), spec);
     EXPECT_EQ(forward->state(), ForwardState::kReady);
-    dispatcher_.advance(seconds(1));  // the watch has listed the namespace
     return forward;
   }
 
@@ -216,8 +216,8 @@ TEST_F(ForwardSwitchTest, ANewPodFailingItsProbeIsRetriedWhileTheOldOneServes) {
   forward->activate();
   watch_ = launcher_.children()[0];
   pod("ADDED", "web-0", false);
+  listed(*watch_);
   answer("Deployment\napp=web,\n\n\n");
-  answer("web-0\t2026-11-24T10:05:00Z\tlive\tRunning\tTrue\thttp=8000,\n");
   printForwarding(*launcher_.last(), spec);
   dispatcher_.advance(seconds(1));
   prober_.completeAll(testing::probeSuccess());
@@ -289,11 +289,13 @@ TEST_F(ForwardSwitchTest, APromotedRunThatFindsNoReadyPodWaitsWithoutBackoff) {
   forward->activate();
   watch_ = launcher_.children()[0];
   answer("Deployment\napp=web,\n\n\n");
+  pastTheListingWait();
   answer("web-0\t2026-11-24T10:05:00Z\tlive\tRunning\tTrue\thttp=8000,\n");
   printForwarding(*launcher_.last(), forward->spec());
   ASSERT_EQ(forward->state(), ForwardState::kReady);
   // The watch has not listed the namespace yet: the next run asks kubectl for the pods.
   pod("MODIFIED", "web-0", true, /*ready=*/false);
+  pastTheListingWait();
   ASSERT_EQ(launcher_.last()->spec.argv[2], "pods");
   auto get_pods = launcher_.last();
   tunnels()[0]->printError("error: lost connection to pod");
@@ -308,7 +310,9 @@ TEST_F(ForwardSwitchTest, APromotedRunThatFindsNoReadyPodWaitsWithoutBackoff) {
     EXPECT_NE(transition.to, ForwardState::kBackoff);
   }
   pod("ADDED", "web-1", false);
-  ASSERT_EQ(launcher_.last()->spec.argv[2], "pods") << "a Ready pod starts it at once";
+  pastTheListingWait();
+  ASSERT_EQ(launcher_.last()->spec.argv[2], "pods") << "a Ready pod starts it";
+  ASSERT_NE(launcher_.last(), get_pods);
   answer("web-1\t2026-11-24T10:06:00Z\tlive\tRunning\tTrue\thttp=8000,\n");
   EXPECT_EQ(tunnels().back()->spec.argv[2], "pod/web-1");
 }
@@ -404,8 +408,9 @@ TEST_F(ForwardSwitchTest, AReloadThatChangesTheForwardLetsOpenConnectionsFinish)
   changed.request_timeout = seconds(5);
   forward->replaceSpec(changed);
   EXPECT_EQ(tunnels()[0]->terminate_calls, 0);
-  // A changed spec looks its target and its pods up again.
+  // A changed spec looks its target up again, and its pods, once its new watch has listed them.
   answer("Deployment\napp=web,\n\n\n");
+  pastTheListingWait();
   answer("web-0\t2026-11-24T10:05:00Z\tlive\tRunning\tTrue\thttp=8000,\n");
   ASSERT_EQ(tunnels().size(), 2u);
   printForwarding(*tunnels()[1], changed, 41000);

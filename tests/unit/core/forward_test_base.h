@@ -73,6 +73,19 @@ class ForwardTestBase : public ::testing::Test {
     dispatcher_.runPosted();
   }
 
+  // The pod watch's kubectl (run with -v=6) logs the answer to its watch request: it has listed
+  // the namespace.
+  void listed(testing::FakeChild& watch) {
+    watch.printError(
+        "I1203 10:00:00.000000 1 round_trippers.go:553] GET "
+        "https://127.0.0.1:6443/api/v1/namespaces/default/pods?resourceVersion=1&watch=true "
+        "200 OK in 1 milliseconds");
+    dispatcher_.runPosted();
+  }
+  // A resolution that waits for a pod watch still listing gives up on it after 2 s and asks
+  // `kubectl get pods` instead.
+  void pastTheListingWait() { dispatcher_.advance(std::chrono::seconds(2)); }
+
   // Where the fake kubectl of a forward with held ports listens: spec.ports[i] is
   // kFirstUpstreamPort + i.
   static constexpr uint16_t kFirstUpstreamPort = 40001;

@@ -156,5 +156,30 @@ TEST(KubectlOutputTest, KlogHeaderIsStripped) {
   EXPECT_EQ(kubectlMessage("plain"), "plain");
 }
 
+TEST(KubectlOutputTest, ClusterLevelReasonsAreTheApiServersFailures) {
+  for (const char* reason :
+       {"API server unreachable: Unable to connect to the server: dial tcp 127.0.0.1:6443: "
+        "connect: connection refused",
+        "no answer from the API server while looking for a pod of deployment/web within 6s",
+        "Unauthorized: the server has asked for the client to provide credentials",
+        "Unable to connect to the server: tls: failed to verify certificate: x509: certificate "
+        "has expired or is not yet valid",
+        "ServiceUnavailable: the server is currently unable to handle the request",
+        "Unable to connect to the server: dial tcp: lookup api.example.com: no such host",
+        "Unable to connect to the server: net/http: request canceled (Client.Timeout exceeded "
+        "while awaiting headers)"}) {
+    EXPECT_TRUE(isClusterLevelReason(reason)) << reason;
+  }
+  for (const char* reason :
+       {"app not listening on port 8000 in pod web-1 (connection refused inside the pod)",
+        "pod web-1 is gone (deleted or replaced): pods \"web-1\" not found",
+        "NotFound: deployments.apps \"web\" not found",
+        "Forbidden: pods \"web-1\" is forbidden: User \"dev\" cannot create resource "
+        "\"pods/portforward\"",
+        "lost connection to pod web-1", "local port 8080 is already in use", ""}) {
+    EXPECT_FALSE(isClusterLevelReason(reason)) << reason;
+  }
+}
+
 }  // namespace
 }  // namespace pfd::core

@@ -1,0 +1,187 @@
+// Forwards of a cluster whose API server is away wait on the cluster (one check for all of them)
+// instead of each backing off with kubectl runs of its own, and all start the moment it answers.
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/fakes/fake_cluster_checker.h"
+#include "tests/unit/core/forward_test_base.h"
+
+namespace pfd::core {
+namespace {
+
+using std::chrono::milliseconds;
+using ::testing::HasSubstr;
+
+constexpr const char* kRefused =
+    "error: error upgrading connection: dial tcp 127.0.0.1:6443: connect: connection refused";
+
+class ForwardClusterTest : public ForwardTestBase {
+ protected:
+  ForwardClusterTest() {
+    context_.clusters = &clusters_;
+    context_.pacer = &pacer_;
+  }
+
+  // The forward's kubectl could not reach the API server.
+  void failOnTheApiServer(testing::FakeChild& child) {
+    child.printError(kRefused);
+    child.exit(1);
+    dispatcher_.runPosted();
+  }
+  static ClusterCheckResult down() {
+    return {.up = false, .reason = "connection refused on 127.0.0.1:6443", .context = "kind-dev"};
+  }
+
+  testing::FakeClusterChecker checker_;
+  ClusterHub clusters_{dispatcher_, checker_, ClusterHub::Options{}};
+  StartPacer pacer_{dispatcher_, milliseconds(2)};
+};
+
+TEST_F(ForwardClusterTest, AForwardThatCannotReachTheApiServerWaitsForItsClusterNotABackoff) {
+  auto forward = makeForward(kubectlSpec());
+  forward->activate();
+  failOnTheApiServer(*launcher_.last());
+  ASSERT_EQ(launcher_.spawnCount(), 1u);
+
+  // kubectl could not reach the API server: the cluster is looked at.
+  ASSERT_EQ(checker_.inFlight(), 1u);
+  EXPECT_EQ(forward->state(), ForwardState::kBackoff);
+  EXPECT_TRUE(forward->waitingForCluster());
+  checker_.answer(down());
+  dispatcher_.runPosted();
+  EXPECT_EQ(forward->state(), ForwardState::kBackoff);
+  EXPECT_THAT(observer_.transitions.back().reason,
+              HasSubstr("API server unreachable (context kind-dev): connection refused on "
+                        "127.0.0.1:6443; waiting for it"));
+  EXPECT_THAT(forward->lastError(), HasSubstr("API server unreachable (context kind-dev)"));
+  ASSERT_TRUE(forward->nextRetry().has_value()) << "the cluster's next check";
+
+  // A minute of outage: the cluster checks, the forward starts nothing.
+  for (int i = 0; i < 240; ++i) {
+    dispatcher_.advance(milliseconds(250));
+    checker_.answer(down());
+    dispatcher_.runPosted();
+  }
+  EXPECT_EQ(launcher_.spawnCount(), 1u);
+  EXPECT_EQ(forward->state(), ForwardState::kBackoff);
+
+  dispatcher_.advance(milliseconds(250));
+  checker_.answer({.up = true});
+  ASSERT_EQ(launcher_.spawnCount(), 2u) << "at once, not after a grown backoff";
+  printForwarding(*launcher_.last(), forward->spec());
+  EXPECT_EQ(forward->state(), ForwardState::kReady);
+}
+
+TEST_F(ForwardClusterTest, TwentyForwardsMakeOneCheckAndStartSpreadWhenTheServerAnswers) {
+  std::vector<std::unique_ptr<Forward>> forwards;
+  for (int i = 0; i < 20; ++i) {
+    ForwardSpec spec = kubectlSpec();
+    spec.name = "f" + std::to_string(i);
+    spec.ports = {{static_cast<uint16_t>(8080 + i), "8000"}};
+    forwards.push_back(makeForward(spec));
+    forwards.back()->activate();
+  }
+  dispatcher_.advance(milliseconds(40));
+  ASSERT_EQ(launcher_.spawnCount(), 20u) << "started 2 ms apart";
+  for (const auto& child : launcher_.children()) {
+    failOnTheApiServer(*child);
+  }
+  EXPECT_EQ(checker_.checks.size(), 1u) << "one check for the cluster";
+  checker_.answer(down());
+  dispatcher_.runPosted();
+  for (int i = 0; i < 80; ++i) {
+    dispatcher_.advance(milliseconds(250));
+    checker_.answer(down());
+    dispatcher_.runPosted();
+  }
+  EXPECT_EQ(launcher_.spawnCount(), 20u) << "no kubectl while the cluster is down";
+  dispatcher_.advance(milliseconds(250));
+  checker_.answer({.up = true});
+  EXPECT_EQ(launcher_.spawnCount(), 21u) << "one start in this turn";
+  dispatcher_.advance(milliseconds(38));
+  EXPECT_EQ(launcher_.spawnCount(), 40u) << "the others within 40 ms";
+}
+
+TEST_F(ForwardClusterTest, WhenTheClusterIsFineTheFailureIsTheForwardsOwnAndBacksOff) {
+  ForwardSpec spec = kubectlSpec();
+  spec.start_timeout = milliseconds(5000);
+  auto forward = makeForward(spec);
+  forward->activate();
+  dispatcher_.advance(milliseconds(5000));  // kubectl printed nothing: maybe the API server
+  launcher_.last()->exit(0, 15);
+  dispatcher_.runPosted();
+  ASSERT_EQ(checker_.inFlight(), 1u);
+  checker_.answer({.up = true});
+  EXPECT_EQ(forward->state(), ForwardState::kBackoff);
+  EXPECT_FALSE(forward->waitingForCluster());
+  EXPECT_THAT(observer_.transitions.back().reason, HasSubstr("retrying in 500ms"));
+  dispatcher_.advance(milliseconds(500));
+  EXPECT_EQ(launcher_.spawnCount(), 2u);
+}
+
+TEST_F(ForwardClusterTest, AForwardStartedWhileItsClusterIsDownWaitsWithoutKubectl) {
+  auto first = makeForward(kubectlSpec());
+  first->activate();
+  failOnTheApiServer(*launcher_.last());
+  checker_.answer(down());
+  dispatcher_.runPosted();
+
+  ForwardSpec spec = kubectlSpec();
+  spec.name = "api";
+  spec.ports = {{9090, "9000"}};
+  auto second = makeForward(spec);
+  second->activate();
+  EXPECT_EQ(launcher_.spawnCount(), 1u);
+  EXPECT_EQ(second->state(), ForwardState::kBackoff);
+  EXPECT_TRUE(second->waitingForCluster());
+  second->restart();  // the user insists: still nothing to start until the server answers
+  EXPECT_EQ(launcher_.spawnCount(), 1u);
+
+  dispatcher_.advance(milliseconds(250));
+  checker_.answer({.up = true});
+  dispatcher_.advance(milliseconds(2));
+  EXPECT_EQ(launcher_.spawnCount(), 3u);
+}
+
+TEST_F(ForwardClusterTest, TheAppsFailureKeepsItsOwnBackoffAndChecksNothing) {
+  auto forward = makeForward(kubectlSpec());
+  forward->activate();
+  printForwarding(*launcher_.last(), forward->spec());
+  launcher_.last()->printError(
+      "E1124 19:41:29.123456   12345 portforward.go:424] \"Unhandled Error\" err=\"an error "
+      "occurred forwarding 8080 -> 8000: error forwarding port 8000 to pod abc, uid : failed to "
+      "execute portforward in network namespace: failed to connect to localhost:8000 inside "
+      "namespace abc, IPv4: dial tcp4 127.0.0.1:8000: connect: connection refused\"");
+  dispatcher_.runPosted();
+  launcher_.last()->exit(1);
+  dispatcher_.runPosted();
+  EXPECT_TRUE(checker_.checks.empty());
+  EXPECT_EQ(forward->state(), ForwardState::kBackoff);
+  EXPECT_FALSE(forward->waitingForCluster());
+}
+
+TEST_F(ForwardClusterTest, AForwardStoppedWhileWaitingStaysStoppedWhenTheServerReturns) {
+  auto forward = makeForward(kubectlSpec());
+  forward->activate();
+  failOnTheApiServer(*launcher_.last());
+  checker_.answer(down());
+  dispatcher_.runPosted();
+  forward->stop();
+  EXPECT_FALSE(forward->waitingForCluster());
+  dispatcher_.advance(milliseconds(250));
+  checker_.answer({.up = true});
+  dispatcher_.advance(milliseconds(100));
+  EXPECT_EQ(launcher_.spawnCount(), 1u);
+  EXPECT_EQ(forward->state(), ForwardState::kStopped);
+}
+
+TEST_F(ForwardClusterTest, CommandForwardsHaveNoCluster) {
+  ForwardSpec spec{
+      .name = "cmd", .command = {"socat", "TCP-LISTEN:8080", "TCP:db:5432"}, .ports = {{8080, ""}}};
+  auto forward = makeForward(spec);
+  EXPECT_EQ(forward->cluster(), nullptr);
+  auto kube = makeForward(kubectlSpec());
+  EXPECT_NE(kube->cluster(), nullptr);
+}
+
+}  // namespace
+}  // namespace pfd::core
