@@ -2,8 +2,10 @@
 
 #include <arpa/inet.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <sys/socket.h>
 
 #include <cstring>
@@ -47,6 +49,12 @@ absl::StatusOr<std::vector<Attribute>> parseAttributes(std::span<const uint8_t> 
     bytes = bytes.subspan(std::min<size_t>(RTA_ALIGN(header.rta_len), bytes.size()));
   }
   return attributes;
+}
+
+// A NUL-terminated string attribute (IFA_LABEL, IFLA_IFNAME), without trusting the NUL.
+std::string attributeText(std::span<const uint8_t> payload) {
+  const auto* text = reinterpret_cast<const char*>(payload.data());
+  return std::string(text, strnlen(text, payload.size()));
 }
 
 std::optional<std::string> addressText(int family, std::span<const uint8_t> bytes) {
@@ -102,10 +110,7 @@ std::optional<NetworkChange> parseAddress(uint16_t type, std::span<const uint8_t
         local = attribute.payload;
         break;
       case IFA_LABEL:
-        change.interface_name.assign(
-            reinterpret_cast<const char*>(attribute.payload.data()),
-            strnlen(reinterpret_cast<const char*>(attribute.payload.data()),
-                    attribute.payload.size()));
+        change.interface_name = attributeText(attribute.payload);
         break;
       case IFA_FLAGS:
         if (attribute.payload.size() >= 4) {
@@ -216,6 +221,33 @@ std::optional<NetworkChange> parseRoute(const nlmsghdr& message, std::span<const
   return change;
 }
 
+std::optional<NetworkChange> parseLink(uint16_t type, std::span<const uint8_t> body,
+                                       absl::Status& error) {
+  if (body.size() < NLMSG_ALIGN(sizeof(ifinfomsg))) {
+    error = absl::DataLossError("netlink link message shorter than its header");
+    return std::nullopt;
+  }
+  const auto header = readStruct<ifinfomsg>(body);
+  absl::StatusOr<std::vector<Attribute>> attributes =
+      parseAttributes(body.subspan(NLMSG_ALIGN(sizeof(ifinfomsg))));
+  if (!attributes.ok()) {
+    error = attributes.status();
+    return std::nullopt;
+  }
+  NetworkChange change;
+  change.kind =
+      type == RTM_NEWLINK ? NetworkChange::Kind::kLinkState : NetworkChange::Kind::kLinkRemoved;
+  change.interface_index = header.ifi_index;
+  change.link_up = (header.ifi_flags & IFF_UP) != 0;
+  change.link_running = change.link_up && (header.ifi_flags & IFF_RUNNING) != 0;
+  for (const Attribute& attribute : *attributes) {
+    if (attribute.type == IFLA_IFNAME) {
+      change.interface_name = attributeText(attribute.payload);
+    }
+  }
+  return change;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<NetworkChange>> parseNetlinkMessages(std::span<const uint8_t> datagram) {
@@ -240,6 +272,10 @@ absl::StatusOr<std::vector<NetworkChange>> parseNetlinkMessages(std::span<const 
       case RTM_DELROUTE:
         change = parseRoute(message, body, error);
         break;
+      case RTM_NEWLINK:
+      case RTM_DELLINK:
+        change = parseLink(message.nlmsg_type, body, error);
+        break;
       default:
         break;
     }
@@ -258,7 +294,16 @@ std::string describeNetworkChange(const NetworkChange& change) {
   const std::string interface = change.interface_name.empty()
                                     ? absl::StrCat("#", change.interface_index)
                                     : change.interface_name;
-  if (!change.isRoute()) {
+  if (change.kind == NetworkChange::Kind::kLinkRemoved) {
+    return absl::StrCat("link ", interface, " removed");
+  }
+  if (change.kind == NetworkChange::Kind::kLinkState) {
+    return absl::StrCat("link ", interface,
+                        change.link_running ? " up"
+                        : change.link_up    ? " down (no carrier)"
+                                            : " down");
+  }
+  if (change.isAddress()) {
     return change.added() ? absl::StrCat("address ", change.prefix, " added on ", interface)
                           : absl::StrCat("address ", change.prefix, " removed from ", interface);
   }

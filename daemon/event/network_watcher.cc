@@ -77,7 +77,7 @@ absl::StatusOr<NetworkWatcherPtr> NetworkWatcher::create(uv_loop_t* loop, Dispat
   sockaddr_nl address{};
   address.nl_family = AF_NETLINK;
   address.nl_groups =
-      RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE;
+      RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE;
   if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
     const int error = errno;
     ::close(fd);
@@ -187,7 +187,7 @@ void NetworkWatcher::record(const NetworkChange& change) {
   if (named.isDefaultRoute()) {
     default_route_changed_ = true;
   }
-  if (!named.isRoute()) {
+  if (named.isAddress()) {
     addresses_changed_ = true;
   }
   debouncer_.add(describeNetworkChange(named));

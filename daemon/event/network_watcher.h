@@ -29,9 +29,10 @@ struct NetworkChangeReport {
   bool addresses_changed = false;
 };
 
-// Tells pfd when the machine's addresses or routes change (VPN up or down, Wi-Fi switch, a cable),
-// from the kernel's own announcements: an rtnetlink socket subscribed to IPv4 and IPv6 address and
-// route changes, read on the loop with uv_poll. Nothing outside the machine is polled. The kernel
+// Tells pfd when the machine's addresses, routes or links change (VPN up or down, Wi-Fi switch, a
+// cable), from the kernel's own announcements: an rtnetlink socket subscribed to link, IPv4 and
+// IPv6 address and route changes, read on the loop with uv_poll. A NetworkTable drops
+// announcements that change nothing. Nothing outside the machine is polled. The kernel
 // sends a burst of messages for one change (an address brings its routes, a VPN several of each),
 // so changes are merged by a BurstDebouncer into one report.
 class NetworkWatcher {

@@ -2,8 +2,10 @@
 
 #include <arpa/inet.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <sys/socket.h>
 
 #include <cstring>
@@ -269,12 +271,45 @@ TEST(NetlinkMessagesTest, RouteInAnotherTableIsKept) {
   EXPECT_TRUE(changes[0].isDefaultRoute());
 }
 
+ifinfomsg linkHeader(int interface_index, unsigned flags) {
+  ifinfomsg header{};
+  header.ifi_family = AF_UNSPEC;
+  header.ifi_index = interface_index;
+  header.ifi_flags = flags;
+  return header;
+}
+
+TEST(NetlinkMessagesTest, LinkStateWithItsName) {
+  Datagram datagram;
+  datagram.message(RTM_NEWLINK, linkHeader(3, IFF_UP | IFF_RUNNING | IFF_BROADCAST))
+      .text(IFLA_IFNAME, "wlan0")
+      .u32(IFLA_MTU, 1500);
+  datagram.message(RTM_NEWLINK, linkHeader(3, IFF_UP)).text(IFLA_IFNAME, "wlan0");
+  datagram.message(RTM_NEWLINK, linkHeader(3, IFF_RUNNING)).text(IFLA_IFNAME, "wlan0");
+  datagram.message(RTM_DELLINK, linkHeader(3, 0)).text(IFLA_IFNAME, "wlan0");
+  std::vector<NetworkChange> changes = parseOk(datagram);
+  ASSERT_THAT(changes, SizeIs(4));
+  EXPECT_EQ(changes[0].kind, NetworkChange::Kind::kLinkState);
+  EXPECT_EQ(changes[0].interface_index, 3);
+  EXPECT_EQ(changes[0].interface_name, "wlan0");
+  EXPECT_TRUE(changes[0].link_up);
+  EXPECT_TRUE(changes[0].link_running);
+  EXPECT_TRUE(changes[1].link_up);
+  EXPECT_FALSE(changes[1].link_running);
+  // Administratively down is down, whatever the carrier says.
+  EXPECT_FALSE(changes[2].link_up);
+  EXPECT_FALSE(changes[2].link_running);
+  EXPECT_EQ(changes[3].kind, NetworkChange::Kind::kLinkRemoved);
+  EXPECT_THAT(describeAll(changes), ElementsAre("link wlan0 up", "link wlan0 down (no carrier)",
+                                                "link wlan0 down", "link wlan0 removed"));
+}
+
 TEST(NetlinkMessagesTest, SeveralMessagesInOneDatagramInOrder) {
   Datagram datagram;
   datagram.message(RTM_NEWADDR, addressHeader(AF_INET, 8, 1))
       .ipv4(IFA_LOCAL, "127.0.0.10")
       .text(IFA_LABEL, "lo");
-  datagram.message(RTM_NEWLINK, ifinfomsg{});
+  datagram.message(RTM_NEWNEIGH, ndmsg{});
   datagram.message(RTM_DELADDR, addressHeader(AF_INET, 8, 1))
       .ipv4(IFA_LOCAL, "127.0.0.11")
       .text(IFA_LABEL, "lo");

@@ -66,5 +66,52 @@ TEST(NetworkTableTest, ReplaceLeavesOtherSlotsAlone) {
   EXPECT_FALSE(table.apply(other_metric));
 }
 
+NetworkChange link(int interface_index, bool up, bool running) {
+  return NetworkChange{.kind = Kind::kLinkState,
+                       .interface_index = interface_index,
+                       .link_up = up,
+                       .link_running = running};
+}
+
+TEST(NetworkTableTest, LinkIsLearntSilentlyThenItsStateChangesAreChanges) {
+  NetworkTable table;
+  EXPECT_FALSE(table.apply(link(3, true, true)));
+  EXPECT_TRUE(table.apply(address(Kind::kAddressAdded, "10.0.0.5/24", 3)));
+  EXPECT_FALSE(table.apply(link(3, true, true)));  // an MTU change, a Wi-Fi event
+  EXPECT_TRUE(table.apply(link(3, true, false)));  // carrier lost
+  EXPECT_FALSE(table.apply(link(3, true, false)));
+  EXPECT_TRUE(table.apply(link(3, true, true)));
+}
+
+TEST(NetworkTableTest, LinkWithoutAddressesOrRoutesIsNotAChange) {
+  NetworkTable table;
+  // A container's veth: up, down, gone.
+  EXPECT_FALSE(table.apply(link(8, false, false)));
+  EXPECT_FALSE(table.apply(link(8, true, true)));
+  EXPECT_FALSE(table.apply(link(8, false, false)));
+  EXPECT_FALSE(table.apply(NetworkChange{.kind = Kind::kLinkRemoved, .interface_index = 8}));
+}
+
+TEST(NetworkTableTest, RoutesOfALinkTakenDownAreForgotten) {
+  NetworkTable table;
+  EXPECT_FALSE(table.apply(link(3, true, true)));
+  EXPECT_TRUE(table.apply(defaultRoute(Kind::kRouteAdded, "10.0.0.1")));
+  EXPECT_TRUE(table.apply(link(3, false, false)));
+  EXPECT_FALSE(table.apply(link(3, true, false)));  // no address or route known on it any more
+  // The kernel removed the route without a message; when it is added back, that is news.
+  EXPECT_TRUE(table.apply(defaultRoute(Kind::kRouteAdded, "10.0.0.1")));
+}
+
+TEST(NetworkTableTest, RemovedLinkTakesItsAddressesAndRoutesAlong) {
+  NetworkTable table;
+  EXPECT_FALSE(table.apply(link(3, true, true)));
+  EXPECT_TRUE(table.apply(address(Kind::kAddressAdded, "10.0.0.5/24", 3)));
+  EXPECT_TRUE(table.apply(defaultRoute(Kind::kRouteAdded, "10.0.0.1")));
+  EXPECT_TRUE(table.apply(NetworkChange{.kind = Kind::kLinkRemoved, .interface_index = 3}));
+  // A new link that reuses nothing: its address and route are new.
+  EXPECT_TRUE(table.apply(address(Kind::kAddressAdded, "10.0.0.5/24", 3)));
+  EXPECT_TRUE(table.apply(defaultRoute(Kind::kRouteAdded, "10.0.0.1")));
+}
+
 }  // namespace
 }  // namespace pfd::event
