@@ -250,8 +250,8 @@ std::optional<NetworkChange> parseLink(uint16_t type, std::span<const uint8_t> b
 
 }  // namespace
 
-absl::StatusOr<std::vector<NetworkChange>> parseNetlinkMessages(std::span<const uint8_t> datagram) {
-  std::vector<NetworkChange> changes;
+absl::StatusOr<NetlinkDatagram> parseNetlinkMessages(std::span<const uint8_t> datagram) {
+  NetlinkDatagram parsed;
   while (datagram.size() >= sizeof(nlmsghdr)) {
     const auto message = readStruct<nlmsghdr>(datagram);
     if (message.nlmsg_len < sizeof(nlmsghdr) || message.nlmsg_len > datagram.size()) {
@@ -276,6 +276,11 @@ absl::StatusOr<std::vector<NetworkChange>> parseNetlinkMessages(std::span<const 
       case RTM_DELLINK:
         change = parseLink(message.nlmsg_type, body, error);
         break;
+      case NLMSG_DONE:
+      case NLMSG_ERROR:
+        // For a request of ours: the end of a dump, or its refusal. Either way it is over.
+        parsed.finished_requests.push_back(message.nlmsg_seq);
+        break;
       default:
         break;
     }
@@ -283,11 +288,13 @@ absl::StatusOr<std::vector<NetworkChange>> parseNetlinkMessages(std::span<const 
       return error;
     }
     if (change) {
-      changes.push_back(*std::move(change));
+      change->sequence = message.nlmsg_seq;
+      change->port_id = message.nlmsg_pid;
+      parsed.changes.push_back(*std::move(change));
     }
     datagram = datagram.subspan(std::min<size_t>(NLMSG_ALIGN(message.nlmsg_len), datagram.size()));
   }
-  return changes;
+  return parsed;
 }
 
 std::string describeNetworkChange(const NetworkChange& change) {

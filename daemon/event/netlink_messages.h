@@ -35,12 +35,21 @@ struct NetworkChange {
   uint32_t table = 0;          // routes
   uint32_t priority = 0;       // routes: the metric
   bool replaces = false;       // routes: NLM_F_REPLACE, the route with this key was swapped
+  // The netlink header's: a dump reply carries the sequence and port id of the request.
+  uint32_t sequence = 0;
+  uint32_t port_id = 0;
 
   bool isRoute() const { return kind == Kind::kRouteAdded || kind == Kind::kRouteRemoved; }
   bool isAddress() const { return kind == Kind::kAddressAdded || kind == Kind::kAddressRemoved; }
   bool isLink() const { return kind == Kind::kLinkState || kind == Kind::kLinkRemoved; }
   bool isDefaultRoute() const { return isRoute() && prefix == "default"; }
   bool added() const { return kind == Kind::kAddressAdded || kind == Kind::kRouteAdded; }
+};
+
+struct NetlinkDatagram {
+  std::vector<NetworkChange> changes;
+  // Sequence numbers of requests that ended (NLMSG_DONE after a dump, NLMSG_ERROR).
+  std::vector<uint32_t> finished_requests;
 };
 
 // Parses one datagram read from a NETLINK_ROUTE socket (any number of messages). Keeps address
@@ -52,9 +61,9 @@ struct NetworkChange {
 // - IPv6 addresses still tentative or whose duplicate address detection failed (the kernel
 //   announces them again once usable).
 // Links (RTM_NEWLINK, RTM_DELLINK) are passed on as their state. Other message types
-// (neighbours, NLMSG_DONE, errors) are skipped. A truncated or
+// (neighbours) are skipped. A truncated or
 // malformed message is an error; the messages before it are lost with it.
-absl::StatusOr<std::vector<NetworkChange>> parseNetlinkMessages(std::span<const uint8_t> datagram);
+absl::StatusOr<NetlinkDatagram> parseNetlinkMessages(std::span<const uint8_t> datagram);
 
 // "address 127.0.0.9/8 added on lo", "default route via 10.1.0.1 on eth0 removed", "link wlan0
 // down", … The interface is `interface_name`, or `#INDEX` when that is empty.

@@ -63,6 +63,7 @@ std::string summarizeNetworkChanges(const BurstDebouncer::Burst& burst) {
 
 NetworkWatcher::NetworkWatcher(Dispatcher& dispatcher, OnChange on_change, Options options)
     : on_change_(std::move(on_change)),
+      on_baseline_(std::move(options.on_baseline)),
       debouncer_(dispatcher, options.quiet, options.max_delay,
                  [this](const BurstDebouncer::Burst& burst) { report(burst); }) {}
 
@@ -84,7 +85,16 @@ absl::StatusOr<NetworkWatcherPtr> NetworkWatcher::create(uv_loop_t* loop, Dispat
     return errnoStatus(error, "cannot subscribe to the kernel's address and route changes");
   }
 
+  sockaddr_nl bound{};
+  socklen_t bound_size = sizeof(bound);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_size) != 0) {
+    const int error = errno;
+    ::close(fd);
+    return errnoStatus(error, "cannot read the netlink socket's address");
+  }
+
   NetworkWatcherPtr watcher(new NetworkWatcher(dispatcher, std::move(on_change), options));
+  watcher->port_id_ = bound.nl_pid;
   auto* handle = new Handle();
   handle->socket = fd;
   handle->owner = watcher.get();
@@ -107,7 +117,52 @@ absl::StatusOr<NetworkWatcherPtr> NetworkWatcher::create(uv_loop_t* loop, Dispat
     return absl::UnavailableError(
         absl::StrCat("cannot watch the netlink socket on the loop: ", uv_strerror(rc)));
   }
+  watcher->requestNextDump();
   return watcher;
+}
+
+void NetworkWatcher::requestNextDump() {
+  constexpr std::array<uint16_t, 3> kDumps = {RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE};
+  dump_sequence_ = 0;
+  if (dumps_requested_ == kDumps.size()) {
+    finishBaseline();
+    return;
+  }
+  const uint16_t type = kDumps[dumps_requested_++];
+  // The family header of each request type, zeroed: every family, every interface, every table.
+  struct {
+    nlmsghdr header;
+    union {
+      ifinfomsg link;
+      ifaddrmsg address;
+      rtmsg route;
+    } body;
+  } request{};
+  request.header.nlmsg_len = NLMSG_LENGTH(type == RTM_GETLINK   ? sizeof(ifinfomsg)
+                                          : type == RTM_GETADDR ? sizeof(ifaddrmsg)
+                                                                : sizeof(rtmsg));
+  request.header.nlmsg_type = type;
+  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  request.header.nlmsg_seq = next_sequence_++;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (::sendto(handle_->socket, &request, request.header.nlmsg_len, 0,
+               reinterpret_cast<sockaddr*>(&kernel), sizeof(kernel)) < 0) {
+    // Without the baseline, the first re-announcement of something that existed is reported
+    // once; that is all it costs.
+    finishBaseline();
+    return;
+  }
+  dump_sequence_ = request.header.nlmsg_seq;
+}
+
+void NetworkWatcher::finishBaseline() {
+  dump_sequence_ = 0;
+  dumps_requested_ = 3;
+  if (on_baseline_) {
+    std::function<void()> on_baseline = std::exchange(on_baseline_, nullptr);
+    on_baseline();
+  }
 }
 
 NetworkWatcher::~NetworkWatcher() {
@@ -149,14 +204,26 @@ void NetworkWatcher::readAll() {
     if (sender.nl_pid != 0) {
       continue;  // only the kernel speaks for the kernel
     }
-    absl::StatusOr<std::vector<NetworkChange>> changes =
+    absl::StatusOr<NetlinkDatagram> parsed =
         parseNetlinkMessages(std::span<const uint8_t>(buffer.data(), static_cast<size_t>(size)));
-    if (!changes.ok()) {
-      debouncer_.add(absl::StrCat("unreadable netlink message (", changes.status().message(), ")"));
+    if (!parsed.ok()) {
+      debouncer_.add(absl::StrCat("unreadable netlink message (", parsed.status().message(), ")"));
       continue;
     }
-    for (const NetworkChange& change : *changes) {
-      record(change);
+    for (const NetworkChange& change : parsed->changes) {
+      if (dump_sequence_ != 0 && change.sequence == dump_sequence_ && change.port_id == port_id_) {
+        // What existed already: learnt, not reported.
+        NetworkChange named = change;
+        named.interface_name = interfaceName(change);
+        table_.apply(named);
+      } else {
+        record(change);
+      }
+    }
+    for (uint32_t sequence : parsed->finished_requests) {
+      if (dump_sequence_ != 0 && sequence == dump_sequence_) {
+        requestNextDump();
+      }
     }
   }
 }

@@ -45,6 +45,11 @@ class NetworkWatcher {
     std::chrono::milliseconds quiet{500};
     // A burst that never goes quiet (a flapping link) is still reported this long after it began.
     std::chrono::milliseconds max_delay{2000};
+    // Called once, when the watcher has read the links, addresses and routes that existed before
+    // it (or gave up reading them). Changes are watched from create() on either way; only
+    // announcements of what already existed are recognised as no change from here on. It may run
+    // inside create(), and must not destroy the watcher.
+    std::function<void()> on_baseline;
   };
 
   // Opens and subscribes the socket. An error (no netlink, e.g. a sandbox) says so; pfd can run
@@ -63,13 +68,22 @@ class NetworkWatcher {
 
  private:
   NetworkWatcher(Dispatcher& dispatcher, OnChange on_change, Options options);
+  // The current state is read with three dumps, one after the other (netlink runs one dump per
+  // socket at a time): links, addresses, routes.
+  void requestNextDump();
+  void finishBaseline();
   void readAll();
   void record(const NetworkChange& change);
   std::string interfaceName(const NetworkChange& change);
   void report(const BurstDebouncer::Burst& burst);
 
   OnChange on_change_;
+  std::function<void()> on_baseline_;
   NetworkTable table_;
+  uint32_t port_id_ = 0;        // the kernel's address for this socket, in dump replies
+  size_t dumps_requested_ = 0;  // of the three
+  uint32_t dump_sequence_ = 0;  // of the dump running, 0 when none
+  uint32_t next_sequence_ = 1;
   // Names seen for interface indexes, for messages about an interface that is already gone.
   absl::flat_hash_map<int, std::string> interface_names_;
   bool default_route_changed_ = false;

@@ -1,5 +1,5 @@
 // A NetworkWatcher on a real loop, for tests/integration/test_network_watcher.py: prints
-// "watching" once subscribed, then one line per report:
+// "watching" once subscribed and the existing state is read, and one line per report:
 //   change COUNT default_route=0|1 addresses=0|1: SUMMARY
 // and exits 0 on SIGTERM or SIGINT.
 #include <csignal>
@@ -18,13 +18,20 @@ int main() {
   }
   LibuvDispatcher& loop = **dispatcher;
   {
+    pfd::event::NetworkWatcher::Options options;
+    options.on_baseline = [] {
+      std::printf("watching\n");
+      std::fflush(stdout);
+    };
     absl::StatusOr<pfd::event::NetworkWatcherPtr> watcher = pfd::event::NetworkWatcher::create(
-        loop.loop(), loop, [](const pfd::event::NetworkChangeReport& report) {
+        loop.loop(), loop,
+        [](const pfd::event::NetworkChangeReport& report) {
           std::printf("change %d default_route=%d addresses=%d: %s\n", report.changes,
                       report.default_route_changed ? 1 : 0, report.addresses_changed ? 1 : 0,
                       report.summary.c_str());
           std::fflush(stdout);
-        });
+        },
+        options);
     if (!watcher.ok()) {
       std::fprintf(stderr, "netwatch_probe: %s\n", watcher.status().ToString().c_str());
       return 1;
@@ -36,8 +43,6 @@ int main() {
       std::fprintf(stderr, "netwatch_probe: %s\n", signals.status().ToString().c_str());
       return 1;
     }
-    std::printf("watching\n");
-    std::fflush(stdout);
     loop.run();
   }
   dispatcher->reset();

@@ -40,10 +40,13 @@ def namespace_unavailable_reason() -> str:
 class Probe:
     """netwatch_probe in a fresh network namespace."""
 
-    def __init__(self) -> None:
-        # unshare execs the probe, so its pid is the probe's, and nsenter -t finds its namespace.
-        self.process = subprocess.Popen(["unshare", "-n", "--", binary("NETWATCH_PROBE_BIN")],
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    def __init__(self, setup: str = "") -> None:
+        # unshare execs the probe (through `sh -c … exec`), so its pid is the probe's, and
+        # nsenter -t finds its namespace. `setup` runs in the namespace before the probe starts.
+        script = f"{setup}\nexec \"$0\"" if setup else 'exec "$0"'
+        self.process = subprocess.Popen(
+            ["unshare", "-n", "--", "sh", "-e", "-c", script, binary("NETWATCH_PROBE_BIN")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.log = LineLog(self.process.stdout)
         self.errors = LineLog(self.process.stderr)
         self.log.wait_for(r"^watching$")
@@ -80,16 +83,25 @@ def parse(line: str) -> Report:
 
 
 @pytest.fixture
-def probe():
+def make_probe():
     reason = namespace_unavailable_reason()
     if reason:
         pytest.skip(f"cannot create a network namespace for the netlink test: {reason}")
-    started = Probe()
-    try:
-        yield started
-    finally:
-        if started.process.poll() is None:
-            assert started.stop() == 0, "\n".join(started.errors.lines())
+    started: List[Probe] = []
+
+    def factory(setup: str = "") -> Probe:
+        started.append(Probe(setup))
+        return started[-1]
+
+    yield factory
+    for probe in started:
+        if probe.process.poll() is None:
+            assert probe.stop() == 0, "\n".join(probe.errors.lines())
+
+
+@pytest.fixture
+def probe(make_probe):
+    return make_probe()
 
 
 def bring_lo_up(probe: Probe) -> None:
@@ -158,6 +170,23 @@ def test_burst_of_twenty_address_changes_is_one_report(probe):
     assert "address 127.0.1.0/8 added on lo" in reports[0].summary, reports
     assert all(re.match(r"address 127\.0\.1\.\d+/8 added on lo", report.summary)
                for report in reports), reports
+
+
+def test_what_existed_before_the_watcher_is_no_change_when_announced_again(make_probe):
+    probe = make_probe("ip link set lo up\n"
+                       "ip address add 127.0.0.9/8 dev lo\n"
+                       "ip link add pfdv0 type veth peer name pfdv1\n"
+                       "ip address add 10.200.0.1/24 dev pfdv0\n"
+                       "ip link set pfdv0 up\n"
+                       "ip link set pfdv1 up\n"
+                       "ip route add default via 10.200.0.2 dev pfdv0")
+    # The kernel announces each of these again, unchanged, as a router advertisement refreshing
+    # an address's lifetimes would; then one real change follows.
+    probe.ip("address", "change", "127.0.0.9/8", "dev", "lo")
+    probe.ip("route", "replace", "default", "via", "10.200.0.2", "dev", "pfdv0")
+    probe.ip("address", "add", "127.0.0.10/8", "dev", "lo")
+    report = probe.reports_until(1)
+    assert [r.summary for r in report] == ["address 127.0.0.10/8 added on lo"]
 
 
 def test_probe_stops_cleanly_on_sigterm(probe):

@@ -8,6 +8,7 @@
 #include <net/if.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -30,11 +31,14 @@ class Datagram {
  public:
   // Starts a message; attributes added after belong to it.
   template <typename Header>
-  Datagram& message(uint16_t type, const Header& header, uint16_t flags = 0) {
+  Datagram& message(uint16_t type, const Header& header, uint16_t flags = 0, uint32_t sequence = 0,
+                    uint32_t port_id = 0) {
     start_ = bytes_.size();
     nlmsghdr message{};
     message.nlmsg_type = type;
     message.nlmsg_flags = flags;
+    message.nlmsg_seq = sequence;
+    message.nlmsg_pid = port_id;
     append(&message, sizeof(message));
     append(&header, sizeof(header));
     pad();
@@ -107,9 +111,9 @@ rtmsg routeHeader(int family, int destination_length, uint8_t table = RT_TABLE_M
 }
 
 std::vector<NetworkChange> parseOk(const Datagram& datagram) {
-  absl::StatusOr<std::vector<NetworkChange>> changes = parseNetlinkMessages(datagram.bytes());
-  EXPECT_OK(changes);
-  return changes.ok() ? *changes : std::vector<NetworkChange>();
+  absl::StatusOr<NetlinkDatagram> parsed = parseNetlinkMessages(datagram.bytes());
+  EXPECT_OK(parsed);
+  return parsed.ok() ? parsed->changes : std::vector<NetworkChange>();
 }
 
 std::vector<std::string> describeAll(const std::vector<NetworkChange>& changes) {
@@ -316,6 +320,23 @@ TEST(NetlinkMessagesTest, SeveralMessagesInOneDatagramInOrder) {
   datagram.message(NLMSG_DONE, int32_t{0});
   EXPECT_THAT(describeAll(parseOk(datagram)), ElementsAre("address 127.0.0.10/8 added on lo",
                                                           "address 127.0.0.11/8 removed from lo"));
+}
+
+TEST(NetlinkMessagesTest, DumpRepliesCarryTheRequestsSequenceAndEndWithDone) {
+  Datagram datagram;
+  datagram.message(RTM_NEWADDR, addressHeader(AF_INET, 8, 1), NLM_F_MULTI, 7, 4242)
+      .ipv4(IFA_LOCAL, "127.0.0.1")
+      .text(IFA_LABEL, "lo");
+  datagram.message(NLMSG_DONE, int32_t{0}, NLM_F_MULTI, 7, 4242);
+  nlmsgerr refused{};
+  refused.error = -EBUSY;
+  datagram.message(NLMSG_ERROR, refused, 0, 8, 4242);
+  absl::StatusOr<NetlinkDatagram> parsed = parseNetlinkMessages(datagram.bytes());
+  ASSERT_OK(parsed);
+  ASSERT_THAT(parsed->changes, SizeIs(1));
+  EXPECT_EQ(parsed->changes[0].sequence, 7u);
+  EXPECT_EQ(parsed->changes[0].port_id, 4242u);
+  EXPECT_THAT(parsed->finished_requests, ElementsAre(7u, 8u));
 }
 
 TEST(NetlinkMessagesTest, OtherFamiliesAreSkipped) {
