@@ -204,3 +204,15 @@ def test_json_output_is_one_event_per_line(make_pfd, ports):
     finally:
         watcher.terminate()
         watcher.wait(10)
+
+
+def test_an_unknown_name_is_an_error_on_the_normal_screen(make_pfd, ports):
+    pfd = make_pfd(config(command_forward("web", ports[0])))
+    program = watch(pfd, "nope")
+    try:
+        assert program.wait_exit() == 1
+        assert b"\x1b[?1049h" not in program.output()
+        text = program.output().decode()
+        assert "nope" in text and "web" in text
+    finally:
+        program.close()
