@@ -90,10 +90,8 @@ TEST(DescribePrinterTest, ShowsSpecStatePodChildProbeAndEventsLikeKubectlDescrib
   EXPECT_THAT(text, ContainsRegex("Connections: +1 open, 9 total\n"));
   EXPECT_THAT(text, HasSubstr("Events:\n"));
   EXPECT_THAT(text, ContainsRegex("  Type +Reason +Age +Message\n"));
-  EXPECT_THAT(text,
-              ContainsRegex("  Normal +Ready +5m +STARTING -> READY: forwarding 8080:80\n"));
-  EXPECT_THAT(text,
-              ContainsRegex("  Warning +ProbeFailed +30s \\(x3 over 4m\\) +readiness probe"));
+  EXPECT_THAT(text, ContainsRegex("  Normal +Ready +5m +STARTING -> READY: forwarding 8080:80\n"));
+  EXPECT_THAT(text, ContainsRegex("  Warning +ProbeFailed +30s \\(x3 over 4m\\) +readiness probe"));
 }
 
 TEST(DescribePrinterTest, AForwardWithoutChildProbeOrEventsSaysNone) {
