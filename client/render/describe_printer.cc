@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -111,6 +112,8 @@ void podSection(Lines& lines, const DescribeForwardResponse& description, absl::
   lines.field(0, "Pod", podText(forward, now));
   if (!description.pod_reason().empty()) {
     lines.field(2, "Chosen", description.pod_reason());
+  } else if (absl::StartsWith(forward.target(), "pod/")) {
+    lines.field(2, "Chosen", "named by the target");
   }
   if (forward.has_switch_()) {
     lines.field(2, "Switching", forward.switch_().reason());

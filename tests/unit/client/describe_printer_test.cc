@@ -94,6 +94,14 @@ TEST(DescribePrinterTest, ShowsSpecStatePodChildProbeAndEventsLikeKubectlDescrib
   EXPECT_THAT(text, ContainsRegex("  Warning +ProbeFailed +30s \\(x3 over 4m\\) +readiness probe"));
 }
 
+TEST(DescribePrinterTest, ABarePodTargetNamesItsPod) {
+  pfd::v1::DescribeForwardResponse d;
+  d.mutable_forward()->set_name("db");
+  d.mutable_forward()->set_target("pod/db-0");
+  d.mutable_forward()->set_pod("db-0");
+  EXPECT_THAT(describeText(d, kNow), ContainsRegex("Pod: +db-0\n  Chosen: +named by the target\n"));
+}
+
 TEST(DescribePrinterTest, AForwardWithoutChildProbeOrEventsSaysNone) {
   pfd::v1::DescribeForwardResponse d;
   d.mutable_forward()->set_name("idle");
