@@ -9,6 +9,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_join.h"
 #include "client/commands/command.h"
+#include "client/commands/describe_command.h"
 #include "client/commands/forward_action_command.h"
 #include "client/commands/logs_command.h"
 #include "client/commands/reload_command.h"
@@ -76,6 +77,7 @@ int runPfctl(int argc, const char* const* argv, std::ostream& out, std::ostream&
   commands.push_back(std::make_unique<ForwardActionCommand>(app, ForwardAction::kStart));
   commands.push_back(std::make_unique<LogsCommand>(app));
   commands.push_back(std::make_unique<WatchCommand>(app));
+  commands.push_back(std::make_unique<DescribeCommand>(app));
   commands.push_back(std::make_unique<ReloadCommand>(app));
   commands.push_back(std::make_unique<VersionCommand>(app));
 
@@ -114,7 +116,7 @@ int runPfctl(int argc, const char* const* argv, std::ostream& out, std::ostream&
   }
 
   Connection connection(resolveSocketPath(socket_flag));
-  Console console{out, err, detectTableStyle(out_fd)};
+  Console console{out, err, detectTableStyle(out_fd), out_fd};
   const absl::Status status = selected->run(connection, console);
   out.flush();
   printFailure(status, err);

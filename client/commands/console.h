@@ -12,6 +12,8 @@ struct Console {
   std::ostream& out;
   std::ostream& err;
   TableStyle style;
+  // The descriptor behind `out` (-1: none), for commands that draw on a terminal themselves.
+  int out_fd = -1;
 };
 
 }  // namespace pfd::client

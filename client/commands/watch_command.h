@@ -7,8 +7,9 @@
 
 namespace pfd::client {
 
-// pfctl watch [NAME...]: the status table, one row per state change with its reason, like
-// `kubectl get -w`, until Ctrl-C.
+// pfctl watch [NAME...]: on a terminal, a live full-screen table (live_watch.h); piped, with
+// --events or -o json, one line per state change with its reason, like `kubectl get -w`, until
+// Ctrl-C.
 class WatchCommand : public Command {
  public:
   explicit WatchCommand(CLI::App& app);
@@ -16,7 +17,11 @@ class WatchCommand : public Command {
   absl::Status run(Connection& connection, Console& console) override;
 
  private:
+  absl::Status printEvents(Connection& connection, Console& console) const;
+
   std::vector<std::string> names_;
+  bool events_ = false;
+  std::string output_ = "table";
 };
 
 }  // namespace pfd::client

@@ -5,9 +5,9 @@
 
 namespace pfd::client {
 
-absl::StatusOr<std::string> toJson(const google::protobuf::Message& message) {
+absl::StatusOr<std::string> toJson(const google::protobuf::Message& message, bool one_line) {
   google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
+  options.add_whitespace = !one_line;
   options.always_print_primitive_fields = true;
   options.preserve_proto_field_names = false;
   std::string json;

@@ -9,6 +9,7 @@ namespace pfd::client {
 
 // The proto3 JSON mapping of `message` for scripts: lowerCamelCase names, every primitive field
 // printed even at its default (so `"restarts": 0` is there), enums by name, indented.
-absl::StatusOr<std::string> toJson(const google::protobuf::Message& message);
+// With `one_line`, no whitespace at all: one JSON object per line (pfctl watch -o json).
+absl::StatusOr<std::string> toJson(const google::protobuf::Message& message, bool one_line = false);
 
 }  // namespace pfd::client

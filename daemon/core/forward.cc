@@ -10,6 +10,31 @@
 #include "spdlog/spdlog.h"
 
 namespace pfd::core {
+namespace {
+
+// The REASON column of pfctl describe's events, in Kubernetes' CamelCase.
+std::string eventReason(ForwardState state) {
+  switch (state) {
+    case ForwardState::kStarting:
+      return "Starting";
+    case ForwardState::kReady:
+      return "Ready";
+    case ForwardState::kUnhealthy:
+      return "Unhealthy";
+    case ForwardState::kBackoff:
+      return "BackOff";
+    case ForwardState::kStopped:
+      return "Stopped";
+    case ForwardState::kFailed:
+      return "Failed";
+    case ForwardState::kIdle:
+      return "Idle";
+  }
+  return "Changed";
+}
+
+}  // namespace
+
 Forward::Forward(ForwardSpec spec, ForwardContext& context, ForwardObserver& observer)
     : spec_(std::move(spec)),
       context_(context),
@@ -37,6 +62,13 @@ void Forward::acquireCluster() {
 }
 
 pid_t Forward::pid() const { return current_ != nullptr ? current_->pid() : 0; }
+
+std::string Forward::podReason() const { return current_ != nullptr ? current_->podReason() : ""; }
+
+std::vector<std::string> Forward::childArgv() const {
+  return current_ != nullptr && current_->pid() != 0 ? current_->argv()
+                                                     : std::vector<std::string>{};
+}
 
 std::optional<event::SystemTime> Forward::nextRetry() const {
   if (state_ != ForwardState::kBackoff) {
@@ -275,11 +307,17 @@ void Forward::setState(ForwardState state, const std::string& reason, bool quiet
     case ForwardState::kFailed:
     case ForwardState::kUnhealthy:
       spdlog::warn("{}: {}", spec_.name, text);
+      recordEvent(HistoryEvent::Type::kWarning, eventReason(state), text);
       break;
     default:
       spdlog::info("{}: {}", spec_.name, text);
+      recordEvent(HistoryEvent::Type::kNormal, eventReason(state), text);
   }
   observer_.onStateChanged(*this, previous, reason);
+}
+
+void Forward::recordEvent(HistoryEvent::Type type, std::string reason, std::string message) {
+  events_.record(context_.dispatcher.systemTime(), type, std::move(reason), std::move(message));
 }
 
 void Forward::recordError(const std::string& reason) {

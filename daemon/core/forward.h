@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "daemon/core/cluster.h"
+#include "daemon/core/event_ring.h"
 #include "daemon/core/forward_spec.h"
 #include "daemon/core/forward_state.h"
 #include "daemon/core/log_buffer.h"
@@ -114,6 +116,17 @@ class Forward : private TunnelObserver {
   // It waits for its cluster's API server to answer rather than on its own backoff.
   bool waitingForCluster() const { return cluster_wait_ != nullptr; }
   const LogBuffer& logs() const { return logs_; }
+  // The last events (pfctl describe). Not const: cluster health records ClusterDown/ClusterUp on
+  // each forward of the cluster.
+  const EventRing& events() const { return events_; }
+  EventRing& events() { return events_; }
+  // The last readiness probe results of the serving run and those before it, oldest first.
+  const std::deque<ProbeStatus>& probeHistory() const { return probe_history_; }
+  static constexpr size_t kProbeHistory = 10;
+  // Why the serving run's pod was chosen; "" when the target names the pod or none is chosen.
+  std::string podReason() const;
+  // The serving run's command line; empty when no child runs.
+  std::vector<std::string> childArgv() const;
   // The traffic through held ports; nullopt when the forward does not hold its ports.
   std::optional<ConnectionCounters> connections() const;
   // When a connection through the held ports was last accepted or closed (an IDLE forward's
@@ -210,6 +223,7 @@ class Forward : private TunnelObserver {
   void setState(ForwardState state, const std::string& reason, bool quiet = false);
   void recordError(const std::string& reason);
   void note(const std::string& text);
+  void recordEvent(HistoryEvent::Type type, std::string reason, std::string message);
   void releaseLater(TunnelPtr tunnel);
   void maybeIdle();
   TunnelContext tunnelContext() const;
@@ -297,6 +311,8 @@ class Forward : private TunnelObserver {
   PacedStartPtr paced_start_;
 
   LogBuffer logs_;
+  EventRing events_;
+  std::deque<ProbeStatus> probe_history_;
 };
 
 using ForwardPtr = std::unique_ptr<Forward>;

@@ -91,6 +91,10 @@ bool Forward::holdPorts() {
         context_.dispatcher, *context_.relay,
         PortHolder::Callbacks{
             .note = [this](const std::string& text) { note(text); },
+            .on_dropped =
+                [this](const std::string& text) {
+                  recordEvent(HistoryEvent::Type::kWarning, "ConnectionsDropped", text);
+                },
             .on_waiting = [this] { onConnectionWaiting(); },
             .on_upstream_idle = [this](uint64_t upstream_id) { onUpstreamIdle(upstream_id); }});
   }
@@ -233,6 +237,7 @@ void Forward::onTunnelResolved(Tunnel& tunnel, const Resolution& resolution) {
     const std::string text =
         absl::StrCat("pod ", check.pod, " is gone: moving to pod ", resolution.pod);
     note(text);
+    recordEvent(HistoryEvent::Type::kNormal, "PodMoved", text);
     spdlog::info("{}: {}", spec_.name, text);
     return;
   }
@@ -445,13 +450,26 @@ void Forward::onTunnelProbe(Tunnel& tunnel, const ProbeStatus& status, bool chan
   if (&tunnel != current_.get()) {
     return;
   }
+  // An event only when the result flips for the forward, across its runs: a new run's first pass
+  // after a passing one is no news, a first failure is.
+  const bool flipped = probe_status_.has_value()
+                           ? probe_status_->result.success != status.result.success
+                           : !status.result.success;
   probe_status_ = status;
+  probe_history_.push_back(status);
+  if (probe_history_.size() > kProbeHistory) {
+    probe_history_.pop_front();
+  }
   if (!changed) {
     return;
   }
   const std::string text = absl::StrCat(
       "readiness probe ", status.result.success ? "passed" : "failed", ": ", status.result.message);
   note(text);
+  if (flipped) {
+    recordEvent(status.result.success ? HistoryEvent::Type::kNormal : HistoryEvent::Type::kWarning,
+                status.result.success ? "ProbePassed" : "ProbeFailed", text);
+  }
   observer_.onProbeChanged(*this, text);
   if (status.result.success) {
     spdlog::info("{}: {}", spec_.name, text);

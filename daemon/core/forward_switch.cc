@@ -157,6 +157,7 @@ void Forward::completeSwitch() {
   switch_.reset();
   switch_retry_timer_->disable();
   note(text);
+  recordEvent(HistoryEvent::Type::kNormal, "PodSwitched", text);
   spdlog::info("{}: {}", spec_.name, text);
   observer_.onSwitched(*this, text);
 }

@@ -161,6 +161,44 @@ absl::StatusOr<PodInfo> choosePod(const std::vector<PodInfo>& pods, absl::string
       absl::StrCat("no running pod for ", target, " (", absl::StrJoin(seen, ", "), ")"));
 }
 
+std::string choiceReason(const std::vector<PodInfo>& pods, const std::string& chosen,
+                         absl::string_view target) {
+  size_t ready = 0;
+  size_t terminating = 0;
+  size_t other = 0;
+  bool chosen_ready = false;
+  for (const PodInfo& pod : pods) {
+    if (pod.terminating) {
+      terminating++;
+    } else if (pod.phase == "Running" && pod.ready) {
+      ready++;
+      chosen_ready = chosen_ready || pod.name == chosen;
+    } else {
+      other++;
+    }
+  }
+  std::string reason;
+  if (!chosen_ready) {
+    reason = absl::StrCat("no pod of ", target, " is Ready: ", chosen,
+                          " is Running but not Ready, the last resort");
+  } else if (ready == 1) {
+    reason = absl::StrCat("the only Ready pod of ", target);
+  } else {
+    reason = absl::StrCat("the newest of ", ready, " Ready pods of ", target);
+  }
+  std::vector<std::string> rest;
+  if (terminating > 0) {
+    rest.push_back(absl::StrCat(terminating, " terminating"));
+  }
+  if (other > 0 && chosen_ready) {
+    rest.push_back(absl::StrCat(other, " not Ready"));
+  }
+  if (!rest.empty()) {
+    absl::StrAppend(&reason, " (", absl::StrJoin(rest, ", "), " skipped)");
+  }
+  return reason;
+}
+
 absl::StatusOr<std::vector<PortSpec>> podPorts(const std::vector<PortSpec>& ports,
                                                const TargetObject& target, const PodInfo& pod) {
   if (target.kind != "Service") {

@@ -46,6 +46,11 @@ std::vector<PodInfo> parsePodList(absl::string_view output);
 // the pods it saw when none can be used.
 absl::StatusOr<PodInfo> choosePod(const std::vector<PodInfo>& pods, absl::string_view target);
 
+// Why choosePod() took `chosen` from `pods`, for pfctl describe: "the newest of 2 Ready pods of
+// deployment/web (1 more terminating)", or "no pod of deployment/web is Ready: web-1 is Running".
+std::string choiceReason(const std::vector<PodInfo>& pods, const std::string& chosen,
+                         absl::string_view target);
+
 // The ports to give `kubectl port-forward pod/NAME`: for a service, each remote port (a service
 // port number or name) becomes the service's targetPort, by number or by the pod's named port.
 absl::StatusOr<std::vector<PortSpec>> podPorts(const std::vector<PortSpec>& ports,

@@ -147,8 +147,7 @@ void PortHolder::refuse(const std::string& reason) {
   if (held_.empty()) {
     return;
   }
-  callbacks_.note(
-      absl::StrCat(connectionCount(held_.size()), " waiting for a kubectl closed: ", reason));
+  dropped(absl::StrCat(connectionCount(held_.size()), " waiting for a kubectl closed: ", reason));
   totals_.dropped += held_.size();
   for (Waiting& waiting : held_) {
     releaseLater(std::move(waiting.connection));
@@ -252,18 +251,25 @@ void PortHolder::onRelayEnd(uint64_t key, const relay::RelayEnd& end) {
 
 void PortHolder::dropExpired() {
   const event::MonotonicTime now = dispatcher_.monotonicTime();
-  uint64_t dropped = 0;
+  uint64_t expired = 0;
   while (!held_.empty() && now - held_.front().since >= hold_timeout_) {
     releaseLater(std::move(held_.front().connection));
     held_.pop_front();
-    dropped++;
+    expired++;
   }
-  if (dropped > 0) {
-    totals_.dropped += dropped;
-    callbacks_.note(absl::StrCat(connectionCount(dropped), " waited ", formatDelay(hold_timeout_),
-                                 " (holdTimeout) and no kubectl served: closed"));
+  if (expired > 0) {
+    totals_.dropped += expired;
+    dropped(absl::StrCat(connectionCount(expired), " waited ", formatDelay(hold_timeout_),
+                         " (holdTimeout) and no kubectl served: closed"));
   }
   armHoldTimer();
+}
+
+void PortHolder::dropped(const std::string& text) {
+  callbacks_.note(text);
+  if (callbacks_.on_dropped) {
+    callbacks_.on_dropped(text);
+  }
 }
 
 void PortHolder::armHoldTimer() {

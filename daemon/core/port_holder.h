@@ -48,6 +48,9 @@ class PortHolder {
   struct Callbacks {
     // A line for the forward's log ("3 connections waited 10s (holdTimeout) ...: closed").
     std::function<void(const std::string&)> note;
+    // Connections that waited were closed unrelayed (holdTimeout, FAILED); the same text as the
+    // note. May be null.
+    std::function<void(const std::string&)> on_dropped;
     // A connection started waiting (lazy start: the first one wakes the forward).
     std::function<void()> on_waiting;
     // The last connection relayed to this upstream closed (a draining run may stop).
@@ -112,6 +115,8 @@ class PortHolder {
   void onRelayEnd(uint64_t key, const relay::RelayEnd& end);
   void dropExpired();
   void armHoldTimer();
+  // A note, and an event on the forward: waiting connections were closed unrelayed.
+  void dropped(const std::string& text);
   void releaseLater(relay::ConnectionPtr connection);
 
   event::Dispatcher& dispatcher_;

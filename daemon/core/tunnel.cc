@@ -69,6 +69,9 @@ void Tunnel::onResolved(absl::StatusOr<Resolution> resolution) {
     return;
   }
   pod_ = resolution->pod;
+  if (!resolution->pods.empty()) {
+    pod_reason_ = choiceReason(resolution->pods, pod_, spec_.target);
+  }
   note(absl::StrCat(spec_.target, " -> pod ", pod_));
   observer_.onTunnelResolved(*this, *resolution);
   if (phase_ != Phase::kResolving) {
@@ -91,6 +94,7 @@ void Tunnel::launch(const std::vector<std::string>& argv) {
     return;
   }
   child_ = std::move(*child);
+  argv_ = argv;
   phase_ = Phase::kStarting;
   note(absl::StrCat("started pid ", child_->pid(), ": ", absl::StrJoin(argv, " ")));
   observer_.onTunnelSpawned(*this);

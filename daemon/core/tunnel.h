@@ -102,6 +102,11 @@ class Tunnel {
   pid_t pid() const;
   // The pod it forwards to: the one resolution chose, or a bare pod target's; "" otherwise.
   const std::string& pod() const { return pod_; }
+  // Why resolution chose pod(): "the newest of 2 Ready pods of deployment/web"; "" when the
+  // target names the pod itself or nothing was resolved.
+  const std::string& podReason() const { return pod_reason_; }
+  // The child's command line; empty until it is spawned.
+  const std::vector<std::string>& argv() const { return argv_; }
   bool ready() const { return phase_ == Phase::kReady; }
   // It stopped serving and its child is on the way out.
   bool broken() const { return phase_ == Phase::kBroken; }
@@ -141,6 +146,8 @@ class Tunnel {
 
   Phase phase_ = Phase::kResolving;
   std::string pod_;
+  std::string pod_reason_;
+  std::vector<std::string> argv_;
   std::unique_ptr<TargetResolver> resolver_;
   process::ProcessPtr child_;
   bool terminating_ = false;

@@ -3,6 +3,7 @@
 #include <memory>
 #include <utility>
 
+#include "daemon/rpc/describe_convert.h"
 #include "daemon/rpc/loop_stream_writer.h"
 #include "daemon/rpc/proto_convert.h"
 
@@ -283,6 +284,26 @@ grpc::ServerUnaryReactor* ControlService::GetVersion(grpc::CallbackServerContext
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   dispatcher_.post([this, reactor, response] {
     *response = backend_.version;
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ControlService::DescribeForward(grpc::CallbackServerContext* context,
+                                                          const v1::DescribeForwardRequest* request,
+                                                          v1::DescribeForwardResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  dispatcher_.post([this, reactor, request, response] {
+    if (request->name().empty()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "name a forward"));
+      return;
+    }
+    auto found = backend_.supervisor.find({request->name()}, /*all_when_empty=*/false);
+    if (!found.ok()) {
+      reactor->Finish(toGrpcStatus(found.status()));
+      return;
+    }
+    toDescription(*(*found)[0], dispatcher_.monotonicTime(), response);
     reactor->Finish(grpc::Status::OK);
   });
   return reactor;

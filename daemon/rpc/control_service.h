@@ -55,6 +55,9 @@ class ControlService final : public v1::Control::CallbackService {
   grpc::ServerUnaryReactor* GetVersion(grpc::CallbackServerContext* context,
                                        const v1::GetVersionRequest* request,
                                        v1::GetVersionResponse* response) override;
+  grpc::ServerUnaryReactor* DescribeForward(grpc::CallbackServerContext* context,
+                                            const v1::DescribeForwardRequest* request,
+                                            v1::DescribeForwardResponse* response) override;
 
   grpc::ServerUnaryReactor* actOnForwards(grpc::CallbackServerContext* context,
                                           const v1::ForwardsRequest* request,

@@ -5,7 +5,7 @@
 # Forward names come from the running pfd (`pfctl status -o json`); when pfd is not running, or
 # does not answer within two seconds, names are simply not offered.
 
-_pfctl_subcommands="status ls restart stop start logs watch reload version"
+_pfctl_subcommands="status ls restart stop start logs watch describe reload version"
 
 # The forward names pfd knows, one per line. Uses the pfctl being completed and its --socket, so
 # that `./build/pfctl --socket /tmp/x.sock stop <TAB>` asks the right daemon.
@@ -93,8 +93,11 @@ _pfctl() {
       return 0
       ;;
     -o | --output)
-      [[ $subcommand == status || $subcommand == ls ]] &&
-        mapfile -t COMPREPLY < <(compgen -W "table wide json" -- "$cur")
+      case $subcommand in
+        status | ls) mapfile -t COMPREPLY < <(compgen -W "table wide json" -- "$cur") ;;
+        watch) mapfile -t COMPREPLY < <(compgen -W "table json" -- "$cur") ;;
+        describe) mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur") ;;
+      esac
       return 0
       ;;
     --tail)
@@ -126,7 +129,12 @@ _pfctl() {
       ((${#given[@]} == 0)) && names_wanted=1
       ;;
     watch)
+      options+=" --events -o --output"
       names_wanted=1
+      ;;
+    describe)
+      options+=" -o --output"
+      ((${#given[@]} == 0)) && names_wanted=1
       ;;
     reload | version) ;;
     *) return 0 ;;

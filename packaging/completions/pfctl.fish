@@ -4,7 +4,7 @@
 # Forward names come from the running pfd (`pfctl status -o json`); when pfd is not running, or
 # does not answer within two seconds, names are simply not offered.
 
-set -l __pfctl_commands status ls restart stop start logs watch reload version
+set -l __pfctl_commands status ls restart stop start logs watch describe reload version
 
 # The forward names pfd knows, one per line: asks the pfctl being completed, with its --socket.
 function __pfctl_forward_names
@@ -30,10 +30,11 @@ function __pfctl_unused_forward_names
     end
 end
 
-# True when the subcommand is logs and it has its one name already.
+# True when the subcommand is logs (or describe) and it has its one name already.
 function __pfctl_logs_has_name
     set -l tokens (commandline -opc)
     set -l after (contains -i -- logs $tokens)
+    or set after (contains -i -- describe $tokens)
     or return 1
     for token in $tokens[(math $after + 1)..-1]
         switch $token
@@ -62,7 +63,9 @@ complete -c pfctl -n "not __fish_seen_subcommand_from $__pfctl_commands" -a star
 complete -c pfctl -n "not __fish_seen_subcommand_from $__pfctl_commands" -a logs \
     -d "Print the output a forward's child printed"
 complete -c pfctl -n "not __fish_seen_subcommand_from $__pfctl_commands" -a watch \
-    -d 'Print each state change until Ctrl-C'
+    -d 'A live table of the forwards (event lines when piped)'
+complete -c pfctl -n "not __fish_seen_subcommand_from $__pfctl_commands" -a describe \
+    -d 'Show one forward in full, with its last events'
 complete -c pfctl -n "not __fish_seen_subcommand_from $__pfctl_commands" -a reload \
     -d 'Read the config file again and apply it'
 complete -c pfctl -n "not __fish_seen_subcommand_from $__pfctl_commands" -a version \
@@ -70,6 +73,12 @@ complete -c pfctl -n "not __fish_seen_subcommand_from $__pfctl_commands" -a vers
 
 complete -c pfctl -n '__fish_seen_subcommand_from status ls' -s o -l output -x \
     -a 'table wide json' -d 'Output format'
+complete -c pfctl -n '__fish_seen_subcommand_from watch' -s o -l output -x \
+    -a 'table json' -d 'Output format'
+complete -c pfctl -n '__fish_seen_subcommand_from watch' -l events \
+    -d 'One line per change, even on a terminal'
+complete -c pfctl -n '__fish_seen_subcommand_from describe' -s o -l output -x \
+    -a 'text json' -d 'Output format'
 complete -c pfctl -n '__fish_seen_subcommand_from restart stop start' -l all \
     -d 'Act on every forward'
 complete -c pfctl -n '__fish_seen_subcommand_from logs' -s f -l follow \
@@ -80,5 +89,5 @@ complete -c pfctl -n '__fish_seen_subcommand_from logs' -l timestamps \
 
 complete -c pfctl -n '__fish_seen_subcommand_from status ls restart stop start watch' \
     -a '(__pfctl_unused_forward_names)' -d forward
-complete -c pfctl -n '__fish_seen_subcommand_from logs; and not __pfctl_logs_has_name' \
+complete -c pfctl -n '__fish_seen_subcommand_from logs describe; and not __pfctl_logs_has_name' \
     -a '(__pfctl_forward_names)' -d forward

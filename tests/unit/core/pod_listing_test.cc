@@ -78,6 +78,18 @@ TEST(PodListingTest, PrefersReadyThenNewest) {
   EXPECT_EQ(chosen->name, "c");
 }
 
+TEST(PodListingTest, ChoiceReasonSaysWhyThatPod) {
+  const std::vector<PodInfo> pods = {
+      pod("a", "2026-01-01T00:00:00Z", true), pod("b", "2026-01-03T00:00:00Z", false),
+      pod("c", "2026-01-02T00:00:00Z", true), pod("d", "2026-01-04T00:00:00Z", true, true)};
+  EXPECT_EQ(choiceReason(pods, "c", "deployment/web"),
+            "the newest of 2 Ready pods of deployment/web (1 terminating, 1 not Ready skipped)");
+  EXPECT_EQ(choiceReason({pod("a", "t", true)}, "a", "service/web"),
+            "the only Ready pod of service/web");
+  EXPECT_EQ(choiceReason({pod("a", "t", false)}, "a", "deployment/web"),
+            "no pod of deployment/web is Ready: a is Running but not Ready, the last resort");
+}
+
 TEST(PodListingTest, NoUsablePodSaysWhatItSaw) {
   EXPECT_THAT(choosePod({}, "deployment/web"),
               StatusIs(absl::StatusCode::kFailedPrecondition, "no pods match deployment/web"));
