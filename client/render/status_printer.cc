@@ -1,8 +1,10 @@
 #include "client/render/status_printer.h"
 
 #include "absl/strings/str_cat.h"
+#include "client/render/duration_format.h"
 #include "client/render/forward_columns.h"
 #include "client/render/json_output.h"
+#include "client/render/proto_time.h"
 #include "client/render/table.h"
 
 namespace pfd::client {
@@ -37,6 +39,22 @@ std::string staleConfigWarning(const pfd::v1::ConfigStatus& config) {
                       error, "; fix the file and run 'pfctl reload'");
 }
 
+std::string clusterLine(const pfd::v1::Cluster& cluster, absl::Time now) {
+  if (cluster.state() != pfd::v1::CLUSTER_STATE_DOWN) {
+    return "";
+  }
+  const std::string context = cluster.context().empty()
+                                  ? "the current context"
+                                  : absl::StrCat("context ", cluster.context());
+  std::string line = absl::StrCat("API server of ", context, " unreachable");
+  if (cluster.has_since()) {
+    absl::StrAppend(&line, " for ", humanDuration(now - fromProto(cluster.since())));
+  }
+  absl::StrAppend(&line, ": ", cluster.reason(), "; ", cluster.waiting(), " of ",
+                  cluster.forwards(), " forwards waiting for it");
+  return line;
+}
+
 absl::Status printStatus(const pfd::v1::ListForwardsResponse& response, OutputFormat format,
                          const TableStyle& style, absl::Time now, std::ostream& out,
                          std::ostream& err) {
@@ -53,6 +71,13 @@ absl::Status printStatus(const pfd::v1::ListForwardsResponse& response, OutputFo
     }
     err << ".\n";
   } else {
+    // A cluster that is down explains many rows at once: it comes first.
+    for (const pfd::v1::Cluster& cluster : response.clusters()) {
+      const std::string line = clusterLine(cluster, now);
+      if (!line.empty()) {
+        out << line << '\n';
+      }
+    }
     const TableView view = format == OutputFormat::kWide ? TableView::kWide : TableView::kTable;
     Table table(forwardHeader(view));
     for (const pfd::v1::Forward& forward : response.forwards()) {

@@ -28,4 +28,8 @@ absl::Status printStatus(const pfd::v1::ListForwardsResponse& response, OutputFo
 // running config is current.
 std::string staleConfigWarning(const pfd::v1::ConfigStatus& config);
 
+// "API server of context kind-dev unreachable for 42s: connection refused on 127.0.0.1:6443; 12 of
+// 12 forwards waiting for it"; "" for a cluster that is not down.
+std::string clusterLine(const pfd::v1::Cluster& cluster, absl::Time now);
+
 }  // namespace pfd::client

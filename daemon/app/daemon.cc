@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "daemon/app/port_owner.h"
 #include "daemon/config/config_loader.h"
+#include "daemon/core/wording.h"
 #include "daemon/rpc/proto_convert.h"
 #include "grpcpp/server_posix.h"
 #include "spdlog/spdlog.h"
@@ -109,6 +110,7 @@ absl::Status Daemon::init(config::Config config) {
                            .clusters = clusters_.get(),
                            .pacer = pacer_.get()});
   supervisor_ = std::make_unique<core::Supervisor>(*forward_context_);
+  startWakeWatchers();
 
   v1::GetVersionResponse version;
   version.set_version(PFD_VERSION);
@@ -163,6 +165,8 @@ Daemon::~Daemon() {
   }
   // Children and handles go before the loop that owns their handles.
   config_watcher_.reset();
+  network_watcher_.reset();
+  suspend_detector_.reset();
   notifier_.reset();
   signals_.reset();
   control_socket_.reset();
@@ -215,6 +219,8 @@ void Daemon::beginShutdown() {
   shutting_down_ = true;
   notifier_->stopping();
   updateConfigWatch();
+  dispatcher_->post(
+      [detector = std::move(suspend_detector_), watcher = std::move(network_watcher_)] {});
   service_->finishStreams();
   supervisor_->shutdown([this] {
     spdlog::info("every child has exited; closing the control socket");
@@ -228,6 +234,66 @@ void Daemon::beginShutdown() {
       dispatcher_->post([this] { dispatcher_->exit(); });
     });
   });
+}
+
+void Daemon::startWakeWatchers() {
+  suspend_detector_ = std::make_unique<event::SuspendDetector>(
+      *dispatcher_, event::SuspendClocks::system(),
+      [this](std::chrono::milliseconds asleep) { onResume(asleep); });
+  auto watcher = event::NetworkWatcher::create(
+      dispatcher_->loop(), *dispatcher_,
+      [this](const event::NetworkChangeReport& report) { onNetworkChange(report); });
+  if (!watcher.ok()) {
+    spdlog::warn("network changes will not be noticed (forwards heal on their own failures): {}",
+                 std::string(watcher.status().message()));
+    return;
+  }
+  network_watcher_ = std::move(*watcher);
+}
+
+size_t Daemon::healForwards(const std::string& why) {
+  size_t healed = 0;
+  for (core::Forward* forward : supervisor_->forwards()) {
+    if (forward->healable()) {
+      forward->heal(why);
+      healed++;
+    }
+  }
+  return healed;
+}
+
+void Daemon::onResume(std::chrono::milliseconds asleep) {
+  if (shutting_down_) {
+    return;
+  }
+  const std::string why = absl::StrCat("resumed after ", core::formatDelay(asleep), " asleep");
+  size_t running = 0;
+  for (const core::Forward* forward : supervisor_->forwards()) {
+    running += forward->healable() ? 1 : 0;
+  }
+  spdlog::info("{}: restarting {} forward{}", why, running, running == 1 ? "" : "s");
+  clusters_->checkAll(why);
+  healForwards(why);
+}
+
+void Daemon::onNetworkChange(const event::NetworkChangeReport& report) {
+  if (shutting_down_) {
+    return;
+  }
+  const std::string why = absl::StrCat("network changed (", report.summary, ")");
+  clusters_->checkAll(why);
+  if (!report.default_route_changed) {
+    // An address came or went elsewhere: the clusters' checks tell whether it matters.
+    spdlog::info("{}: checking {} cluster{}", why, clusters_->clusters().size(),
+                 clusters_->clusters().size() == 1 ? "" : "s");
+    return;
+  }
+  // A new default route (VPN up or down, another Wi-Fi): kubectl's connections to the API
+  // server went out the old way and may be dead without knowing it.
+  const size_t healed = healForwards(why);
+  spdlog::info("{}: checking {} cluster{}, restarting {} forward{}", why,
+               clusters_->clusters().size(), clusters_->clusters().size() == 1 ? "" : "s", healed,
+               healed == 1 ? "" : "s");
 }
 
 absl::StatusOr<core::ReconcileResult> Daemon::reload() {

@@ -18,6 +18,8 @@
 #include "daemon/core/supervisor.h"
 #include "daemon/event/libuv_dispatcher.h"
 #include "daemon/event/libuv_signal_watcher.h"
+#include "daemon/event/network_watcher.h"
+#include "daemon/event/suspend_detector.h"
 #include "daemon/probe/prober_set.h"
 #include "daemon/process/libuv_process_launcher.h"
 #include "daemon/relay/libuv_relay.h"
@@ -54,6 +56,13 @@ class Daemon {
   void updateConfigWatch();
   // Reloads when the config says reloadOnChange, else only notes that the file is newer.
   void onConfigFileChanged();
+  // Suspend and network changes (docs/ARCHITECTURE.md): every cluster is looked at again, and
+  // running forwards get a new kubectl, whose streams are most likely dead.
+  void startWakeWatchers();
+  void onResume(std::chrono::milliseconds asleep);
+  void onNetworkChange(const event::NetworkChangeReport& report);
+  // Heals every running forward; returns how many.
+  size_t healForwards(const std::string& why);
 
   DaemonOptions options_;
   config::Config config_;
@@ -83,6 +92,8 @@ class Daemon {
   event::LibuvSignalWatcherPtr signals_;
   std::unique_ptr<SystemdNotifier> notifier_;
   ConfigWatcherPtr config_watcher_;
+  std::unique_ptr<event::SuspendDetector> suspend_detector_;
+  event::NetworkWatcherPtr network_watcher_;
   std::thread server_shutdown_;
   bool shutting_down_ = false;
   event::SystemTime started_;

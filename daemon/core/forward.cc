@@ -167,6 +167,25 @@ void Forward::restart() {
   run();
 }
 
+bool Forward::healable() const {
+  return lifecycle_ == Lifecycle::kRunning && cluster_wait_ == nullptr &&
+         state_ != ForwardState::kIdle && state_ != ForwardState::kFailed &&
+         state_ != ForwardState::kStopped;
+}
+
+void Forward::heal(const std::string& why) {
+  if (!healable()) {
+    return;
+  }
+  note(absl::StrCat(why, ": starting a new kubectl"));
+  moving_ = false;
+  budget_.reset();
+  retry_timer_->disable();
+  pod_check_.reset();
+  retireAll();
+  run();
+}
+
 void Forward::replaceSpec(ForwardSpec spec) {
   const bool was_disabled = !spec_.enabled;
   spec_ = std::move(spec);
@@ -257,6 +276,7 @@ void Forward::waitForCluster(const std::string& reason, bool suspect,
 void Forward::showClusterWait(const std::string& text) {
   if (absl::StrContains(text, "API server unreachable")) {
     recordError(text);
+    events_.recordClusterDown(context_.dispatcher.systemTime(), text);
   }
   setState(ForwardState::kBackoff,
            absl::StrContains(text, "checking the API server")
@@ -273,6 +293,9 @@ void Forward::onClusterUp(bool was_down, const std::string& reason,
   }
   if (was_down) {
     // The failures were the cluster's, not this forward's: a fresh history, and no wait.
+    events_.recordClusterUp(
+        context_.dispatcher.systemTime(),
+        absl::StrCat("API server of ", (*cluster_)->contextPhrase(), " answers again: starting"));
     budget_.reset();
     run();
     return;

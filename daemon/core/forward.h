@@ -91,6 +91,14 @@ class Forward : private TunnelObserver {
   void start();
   void stop();
   void restart();
+  // The machine resumed from suspend or its network changed under kubectl: its streams are
+  // likely dead although kubectl does not know yet. A running forward starts a new kubectl at
+  // once (no drain: the old one's connections are as dead) with a fresh backoff history; held
+  // ports keep their connections waiting, as in any heal. IDLE, STOPPED and FAILED forwards, and
+  // those waiting for their cluster (which is checked anyway), are left alone.
+  void heal(const std::string& why);
+  // Whether heal() would restart it.
+  bool healable() const;
   // Reload with a changed spec: the run is replaced by one of the new spec; held ports that the
   // new spec keeps stay bound, with their connections.
   void replaceSpec(ForwardSpec spec);

@@ -1,7 +1,9 @@
 #include "daemon/rpc/control_service.h"
 
+#include <map>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "daemon/rpc/describe_convert.h"
 #include "daemon/rpc/loop_stream_writer.h"
@@ -104,8 +106,18 @@ grpc::ServerUnaryReactor* ControlService::ListForwards(grpc::CallbackServerConte
       return;
     }
     const event::MonotonicTime now = dispatcher_.monotonicTime();
+    std::map<const core::Cluster*, uint32_t> clusters;  // in first-use order below
+    std::vector<const core::Cluster*> order;
     for (const core::Forward* forward : *found) {
       toProto(*forward, now, response->add_forwards());
+      if (const core::Cluster* cluster = forward->cluster(); cluster != nullptr) {
+        if (clusters[cluster]++ == 0) {
+          order.push_back(cluster);
+        }
+      }
+    }
+    for (const core::Cluster* cluster : order) {
+      toProto(*cluster, clusters[cluster], response->add_clusters());
     }
     if (backend_.config_status) {
       backend_.config_status(response->mutable_config());

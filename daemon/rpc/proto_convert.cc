@@ -145,4 +145,27 @@ void toProto(const core::LogLine& line, const std::string& forward_name, v1::Log
   out->set_text(line.text);
 }
 
+void toProto(const core::Cluster& cluster, uint32_t forwards, v1::Cluster* out) {
+  out->set_context(cluster.contextName());
+  out->set_kubeconfig(cluster.key().kubeconfig);
+  switch (cluster.health()) {
+    case core::ClusterHealth::kUp:
+      out->set_state(v1::CLUSTER_STATE_UP);
+      break;
+    case core::ClusterHealth::kChecking:
+      out->set_state(v1::CLUSTER_STATE_CHECKING);
+      break;
+    case core::ClusterHealth::kDown:
+      out->set_state(v1::CLUSTER_STATE_DOWN);
+      out->set_reason(cluster.reason());
+      break;
+  }
+  toTimestamp(cluster.since(), out->mutable_since());
+  if (auto next = cluster.nextCheck(); next.has_value()) {
+    toTimestamp(*next, out->mutable_next_check_time());
+  }
+  out->set_forwards(forwards);
+  out->set_waiting(static_cast<uint32_t>(cluster.waiting()));
+}
+
 }  // namespace pfd::rpc

@@ -54,6 +54,29 @@ TEST(StatusPrinterTest, TablePrintsOneAlignedRowPerForward) {
   EXPECT_THAT(printed.err, IsEmpty());
 }
 
+TEST(StatusPrinterTest, ADownClusterIsSaidAboveTheForwardsAndAnUpOneIsNot) {
+  pfd::v1::ListForwardsResponse response = twoForwards();
+  pfd::v1::Cluster* up = response.add_clusters();
+  up->set_context("prod");
+  up->set_state(pfd::v1::CLUSTER_STATE_UP);
+  pfd::v1::Cluster* down = response.add_clusters();
+  down->set_context("kind-dev");
+  down->set_state(pfd::v1::CLUSTER_STATE_DOWN);
+  down->set_reason("connection refused on 127.0.0.1:6443");
+  down->mutable_since()->set_seconds(absl::ToUnixSeconds(kNow) - 42);
+  down->set_forwards(12);
+  down->set_waiting(11);
+  const Printed printed = print(response, OutputFormat::kTable);
+  EXPECT_THAT(printed.out,
+              ::testing::StartsWith("API server of context kind-dev unreachable for 42s: "
+                                    "connection refused on 127.0.0.1:6443; 11 of 12 forwards "
+                                    "waiting for it\nNAME "));
+  EXPECT_THAT(printed.out, Not(HasSubstr("prod")));
+  const Printed json = print(response, OutputFormat::kJson);
+  EXPECT_THAT(json.out, HasSubstr("\"clusters\""));
+  EXPECT_THAT(json.out, HasSubstr("\"CLUSTER_STATE_DOWN\""));
+}
+
 TEST(StatusPrinterTest, WideAddsColumnsAndNeverCutsLines) {
   const Printed printed =
       print(twoForwards(), OutputFormat::kWide, TableStyle{.color = false, .max_width = 40});
