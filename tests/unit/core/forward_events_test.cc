@@ -126,13 +126,14 @@ TEST_F(ForwardEventsTest, APodSwitchIsAnEventAndThePodSaysWhyItWasChosen) {
   watch_ = launcher_.children()[0];
   pod("ADDED", "web-0", false);
   answer("Deployment\napp=web,\n\n\n");
+  pastTheListingWait();  // kubectl tells the pods
   answer(
       "web-0\t2026-11-24T10:05:00Z\tlive\tRunning\tTrue\thttp=8000,\n"
       "web-9\t2026-11-24T10:00:00Z\tterminating\tRunning\tTrue\thttp=8000,\n");
   printForwarding(*launcher_.last(), spec);
   ASSERT_EQ(forward->state(), ForwardState::kReady);
   EXPECT_EQ(forward->podReason(), "the only Ready pod of deployment/web (1 terminating skipped)");
-  dispatcher_.advance(seconds(1));
+  listed(*watch_);
 
   pod("ADDED", "web-1", false);
   pod("MODIFIED", "web-0", true);
