@@ -104,6 +104,11 @@ class Forward : private TunnelObserver {
   std::optional<event::SystemTime> nextRetry() const;
   const std::optional<ProbeStatus>& probeStatus() const { return probe_status_; }
   const LogBuffer& logs() const { return logs_; }
+  // kubectl's "Handling connection for PORT" lines, counted instead of kept in logs().
+  uint64_t kubectlConnections() const { return kubectl_connections_; }
+  // A caveat while the forward serves: "pod web-x is not Ready; forwarding anyway" when the only
+  // pod pfd could choose is Running but not Ready. "" otherwise.
+  std::string note() const;
   // The traffic through held ports; nullopt when the forward does not hold its ports.
   std::optional<ConnectionCounters> connections() const;
   // When a connection through the held ports was last accepted or closed (an IDLE forward's
@@ -136,6 +141,7 @@ class Forward : private TunnelObserver {
   void onTunnelBroken(Tunnel& tunnel, TunnelCause cause, const std::string& reason) override;
   void onTunnelEnded(Tunnel& tunnel, const TunnelEnd& end) override;
   void onTunnelOutput(Tunnel& tunnel, const LogLine& line) override;
+  void onTunnelConnectionLine(Tunnel& tunnel) override;
   void onTunnelNote(Tunnel& tunnel, const std::string& text) override;
   void onTunnelProbe(Tunnel& tunnel, const ProbeStatus& status, bool changed) override;
 
@@ -272,6 +278,9 @@ class Forward : private TunnelObserver {
   PortOwnerQueryPtr owner_query_;
 
   LogBuffer logs_;
+  uint64_t kubectl_connections_ = 0;
+  // The serving pod (pod_) was chosen, or later reported by the pod watch, as not Ready.
+  bool pod_not_ready_ = false;
 };
 
 using ForwardPtr = std::unique_ptr<Forward>;

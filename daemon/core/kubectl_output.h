@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -29,6 +30,12 @@ struct KubectlLine {
 // `pod` is the pod the forward runs on, when pfd knows it, for the reasons. (kubectl's own lines
 // name the pod sandbox, not the pod, under containerd.)
 KubectlLine classifyKubectlLine(absl::string_view line, absl::string_view pod = "");
+
+// The API server's RBAC refusal (`pods "web-1" is forbidden: User "alice" cannot create resource
+// "pods/portforward" in API group "" in the namespace "shop"`), anywhere in `message`, as what
+// the user lacks: "your user cannot create pods/portforward in namespace shop (RBAC)". nullopt for
+// any other message.
+std::optional<std::string> rbacReason(absl::string_view message);
 
 // Strips a klog header ("E1124 19:41:29.123456   12345 file.go:42] ") and unwraps a structured
 // `"Unhandled Error" err="..."` message; returns the line unchanged otherwise.
