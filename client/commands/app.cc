@@ -8,6 +8,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_join.h"
+#include "client/commands/check_command.h"
 #include "client/commands/command.h"
 #include "client/commands/forward_action_command.h"
 #include "client/commands/logs_command.h"
@@ -78,6 +79,7 @@ int runPfctl(int argc, const char* const* argv, std::ostream& out, std::ostream&
   commands.push_back(std::make_unique<WatchCommand>(app));
   commands.push_back(std::make_unique<ReloadCommand>(app));
   commands.push_back(std::make_unique<VersionCommand>(app));
+  commands.push_back(std::make_unique<CheckCommand>(app));
 
   try {
     app.parse(argc, argv);
@@ -118,6 +120,9 @@ int runPfctl(int argc, const char* const* argv, std::ostream& out, std::ostream&
   const absl::Status status = selected->run(connection, console);
   out.flush();
   printFailure(status, err);
+  if (std::optional<int> code = selected->exitCode(); status.ok() && code.has_value()) {
+    return *code;
+  }
   return exitCodeFor(status);
 }
 
