@@ -31,6 +31,7 @@ Exit codes:
   1   pfd refused the request (e.g. an unknown forward name, a config that does not load);
       the reason is printed as "error: <message>"
   2   pfd is not running or cannot be reached at the socket (one line says why)
+  3   status --short: a forward that should run is not READY or IDLE, or pfd is not running
   64  bad command line (unknown flag, missing argument)
 
 Colour: STATE is coloured only when stdout is a terminal and NO_COLOR is not set.)";
