@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/core/forward_spec.h"
@@ -141,7 +142,7 @@ class Forward : private TunnelObserver {
   void onTunnelBroken(Tunnel& tunnel, TunnelCause cause, const std::string& reason) override;
   void onTunnelEnded(Tunnel& tunnel, const TunnelEnd& end) override;
   void onTunnelOutput(Tunnel& tunnel, const LogLine& line) override;
-  void onTunnelConnectionLine(Tunnel& tunnel) override;
+  void onTunnelConnectionLine(Tunnel& tunnel, std::string_view line) override;
   void onTunnelNote(Tunnel& tunnel, const std::string& text) override;
   void onTunnelProbe(Tunnel& tunnel, const ProbeStatus& status, bool changed) override;
 

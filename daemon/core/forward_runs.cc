@@ -424,7 +424,12 @@ void Forward::onTunnelOutput(Tunnel& /*tunnel*/, const LogLine& line) {
   spdlog::debug("{}| {}", spec_.name, line.text);
 }
 
-void Forward::onTunnelConnectionLine(Tunnel& /*tunnel*/) { kubectl_connections_++; }
+void Forward::onTunnelConnectionLine(Tunnel& /*tunnel*/, std::string_view line) {
+  kubectl_connections_++;
+  // Still in pfd's own debug log, as every output line is: tests and users tracing a connection
+  // see it reach kubectl.
+  spdlog::debug("{}| {}", spec_.name, line);
+}
 
 void Forward::onTunnelNote(Tunnel& /*tunnel*/, const std::string& text) { note(text); }
 

@@ -32,7 +32,7 @@ void Tunnel::onLine(process::OutputStream stream, std::string_view line) {
   if (!spec_.isCommand()) {
     parsed = classifyKubectlLine(absl::string_view(line.data(), line.size()), pod_);
     if (parsed->kind == KubectlLine::Kind::kConnection) {
-      observer_.onTunnelConnectionLine(*this);
+      observer_.onTunnelConnectionLine(*this, line);
       return;
     }
   }
