@@ -8,6 +8,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_join.h"
+#include "client/commands/check_command.h"
 #include "client/commands/command.h"
 #include "client/commands/describe_command.h"
 #include "client/commands/forward_action_command.h"
@@ -31,6 +32,7 @@ Exit codes:
   1   pfd refused the request (e.g. an unknown forward name, a config that does not load);
       the reason is printed as "error: <message>"
   2   pfd is not running or cannot be reached at the socket (one line says why)
+  3   status --short: a forward that should run is not READY or IDLE, or pfd is not running
   64  bad command line (unknown flag, missing argument)
 
 Colour: STATE is coloured only when stdout is a terminal and NO_COLOR is not set.)";
@@ -80,6 +82,7 @@ int runPfctl(int argc, const char* const* argv, std::ostream& out, std::ostream&
   commands.push_back(std::make_unique<DescribeCommand>(app));
   commands.push_back(std::make_unique<ReloadCommand>(app));
   commands.push_back(std::make_unique<VersionCommand>(app));
+  commands.push_back(std::make_unique<CheckCommand>(app));
 
   try {
     app.parse(argc, argv);
@@ -120,6 +123,9 @@ int runPfctl(int argc, const char* const* argv, std::ostream& out, std::ostream&
   const absl::Status status = selected->run(connection, console);
   out.flush();
   printFailure(status, err);
+  if (std::optional<int> code = selected->exitCode(); status.ok() && code.has_value()) {
+    return *code;
+  }
   return exitCodeFor(status);
 }
 

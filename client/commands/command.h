@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
@@ -22,6 +23,10 @@ class Command {
 
   // A failure's code picks the exit code (see exitCodeFor()).
   virtual absl::Status run(Connection& connection, Console& console) = 0;
+
+  // The exit code after a run() that succeeded, for commands whose answer is the code itself
+  // (pfctl check: 1 for a config with errors; status --short: 3 while a forward is down).
+  virtual std::optional<int> exitCode() const { return std::nullopt; }
 
  protected:
   explicit Command(CLI::App* subcommand) : subcommand_(subcommand) {}

@@ -1,6 +1,7 @@
 #include "client/commands/status_command.h"
 
 #include "client/render/status_printer.h"
+#include "daemon/config/summary_file.h"
 
 namespace pfd::client {
 
@@ -15,9 +16,29 @@ StatusCommand::StatusCommand(CLI::App& app)
                    "ListForwardsResponse, for scripts)")
       ->check(CLI::IsMember({"table", "wide", "json"}))
       ->capture_default_str();
+  subcommand_->add_flag(
+      "--short", short_,
+      "One line for prompts and status bars (\"pfd: 12/13 ready, web down\"), read from the "
+      "summary pfd keeps beside its socket, without asking pfd; exit 0 when every enabled forward "
+      "is READY or IDLE, 3 otherwise (and when pfd is not running)");
+}
+
+absl::Status StatusCommand::validate() const {
+  if (short_ && (!names_.empty() || output_ != "table")) {
+    return absl::InvalidArgumentError(
+        "pfctl status: --short summarises every forward in one line; leave out the names and -o");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status StatusCommand::run(Connection& connection, Console& console) {
+  if (short_) {
+    const config::ShortStatus summary =
+        config::readShortStatus(config::summaryPathFor(connection.socketPath()));
+    console.out << summary.line << '\n';
+    exit_code_ = summary.exit_code;
+    return absl::OkStatus();
+  }
   absl::StatusOr<OutputFormat> format = parseOutputFormat(output_);
   if (!format.ok()) {
     return format.status();

@@ -80,7 +80,9 @@ Row forwardRow(const Forward& forward, TableView view, absl::Time now) {
     // Filled in by eventRow(); a forward alone has no reason.
     row.push_back(Cell{kNone});
   }
-  row.push_back(Cell{orNone(forward.last_error())});
+  // A READY forward's caveat ("pod web-x is not Ready; forwarding anyway") says more about it now
+  // than the error it recovered from.
+  row.push_back(Cell{orNone(forward.note().empty() ? forward.last_error() : forward.note())});
   return row;
 }
 

@@ -12,6 +12,8 @@
 #include "absl/strings/str_join.h"
 #include "daemon/app/port_owner.h"
 #include "daemon/config/config_loader.h"
+#include "daemon/config/summary_file.h"
+#include "daemon/core/status_summary.h"
 #include "daemon/core/wording.h"
 #include "daemon/rpc/proto_convert.h"
 #include "grpcpp/server_posix.h"
@@ -149,6 +151,15 @@ absl::Status Daemon::init(config::Config config) {
   }
   signals_ = std::move(*signals);
   notifier_ = std::make_unique<SystemdNotifier>(*dispatcher_, *supervisor_);
+  summary_ = std::make_unique<SummaryWriter>(
+      *dispatcher_, config::summaryPathFor(options_.socket_path), [this] {
+        std::vector<core::ForwardStatusEntry> entries;
+        for (const core::Forward* forward : supervisor_->forwards()) {
+          entries.push_back({.name = forward->name(), .state = forward->state()});
+        }
+        return core::summarizeForwards(entries);
+      });
+  supervisor_->addListener(summary_.get());
   updateConfigWatch();
   return absl::OkStatus();
 }
@@ -168,6 +179,10 @@ Daemon::~Daemon() {
   network_watcher_.reset();
   suspend_detector_.reset();
   notifier_.reset();
+  if (summary_ != nullptr) {
+    supervisor_->removeListener(summary_.get());
+    summary_.reset();
+  }
   signals_.reset();
   control_socket_.reset();
   server_.reset();
@@ -191,6 +206,7 @@ void Daemon::run() {
     spdlog::info("pfd {} serving {} on {} with {} forwards from {}", PFD_VERSION, "pfd.v1.Control",
                  options_.socket_path, result.added.size(), options_.config_path);
     notifier_->ready();
+    summary_->changed();
   });
   dispatcher_->run();
 }
@@ -218,6 +234,7 @@ void Daemon::beginShutdown() {
   }
   shutting_down_ = true;
   notifier_->stopping();
+  summary_->stopping();
   updateConfigWatch();
   dispatcher_->post(
       [detector = std::move(suspend_detector_), watcher = std::move(network_watcher_)] {});
@@ -329,6 +346,7 @@ absl::StatusOr<core::ReconcileResult> Daemon::reload() {
                result.unchanged.size());
   updateConfigWatch();
   notifier_->ready();
+  summary_->changed();  // forwards added or removed
   return result;
 }
 

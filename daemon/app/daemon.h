@@ -10,6 +10,7 @@
 #include "daemon/app/config_watcher.h"
 #include "daemon/app/control_socket.h"
 #include "daemon/app/instance_lock.h"
+#include "daemon/app/summary_writer.h"
 #include "daemon/app/systemd_notifier.h"
 #include "daemon/config/config.h"
 #include "daemon/core/api_server_check.h"
@@ -91,6 +92,7 @@ class Daemon {
   std::unique_ptr<grpc::Server> server_;
   event::LibuvSignalWatcherPtr signals_;
   std::unique_ptr<SystemdNotifier> notifier_;
+  std::unique_ptr<SummaryWriter> summary_;  // SOCKET.summary, for `pfctl status --short`
   ConfigWatcherPtr config_watcher_;
   std::unique_ptr<event::SuspendDetector> suspend_detector_;
   event::NetworkWatcherPtr network_watcher_;

@@ -150,56 +150,111 @@ absl::StatusOr<YAML::Node> loadDocument(std::string_view yaml, const Diagnostics
   return root;
 }
 
-absl::StatusOr<Config> parseDocument(const YAML::Node& root, const Diagnostics& diagnostics) {
+// Reads the document into `config`, adding every problem to `errors` in file order. Each forward
+// entry is read on its own, so a mistake in one does not hide the next; within one entry (and
+// within the top level or defaults:) the first problem is the one reported, since the later ones
+// often follow from it. Forwards are compared with the earlier entries that read cleanly.
+void readDocument(const YAML::Node& root, const Diagnostics& diagnostics, Config& config,
+                  std::vector<absl::Status>& errors, size_t& entry_count) {
   if (!root.IsMap()) {
-    return diagnostics.error(root, "",
-                             absl::StrCat("the top level is not a mapping; ", kStartHint));
+    errors.push_back(
+        diagnostics.error(root, "", absl::StrCat("the top level is not a mapping; ", kStartHint)));
+    return;
   }
-  PFD_ASSIGN_OR_RETURN(MappingReader top,
-                       MappingReader::open(root, topLevelShape(), "", diagnostics));
-  Config config;
+  absl::StatusOr<MappingReader> top = MappingReader::open(root, topLevelShape(), "", diagnostics);
+  if (!top.ok()) {
+    errors.push_back(top.status());
+    return;
+  }
   config.path = diagnostics.file();
-  PFD_RETURN_IF_ERROR(top.readBool("reloadOnChange", config.reload_on_change));
+  if (absl::Status status = top->readBool("reloadOnChange", config.reload_on_change);
+      !status.ok()) {
+    errors.push_back(std::move(status));
+  }
 
   ForwardDefaults defaults;
-  // An empty `defaults:` (every line commented out) is harmless.
-  if (top.has("defaults") && !top.value("defaults").IsNull()) {
-    PFD_ASSIGN_OR_RETURN(MappingReader defaults_reader, top.mapping("defaults"));
-    PFD_ASSIGN_OR_RETURN(defaults, parseDefaults(defaults_reader));
+  // An empty `defaults:` (every line commented out) is harmless. Broken defaults are reported
+  // once; the forwards are then checked against the built-in defaults.
+  if (top->has("defaults") && !top->value("defaults").IsNull()) {
+    absl::StatusOr<ForwardDefaults> parsed = [&]() -> absl::StatusOr<ForwardDefaults> {
+      PFD_ASSIGN_OR_RETURN(MappingReader defaults_reader, top->mapping("defaults"));
+      return parseDefaults(defaults_reader);
+    }();
+    if (parsed.ok()) {
+      defaults = *std::move(parsed);
+    } else {
+      errors.push_back(parsed.status());
+    }
   }
 
-  if (!top.has("forwards")) {
-    return top.missing("forwards",
-                       "add a forwards: list with one entry per port-forward (forwards: [] for "
-                       "none)");
+  if (!top->has("forwards")) {
+    errors.push_back(top->missing("forwards",
+                                  "add a forwards: list with one entry per port-forward "
+                                  "(forwards: [] for none)"));
+    return;
   }
-  PFD_ASSIGN_OR_RETURN(std::vector<MappingReader> entries, top.mappingList("forwards"));
+  absl::StatusOr<std::vector<absl::StatusOr<MappingReader>>> entries =
+      top->mappingListEach("forwards");
+  if (!entries.ok()) {
+    errors.push_back(entries.status());
+    return;
+  }
+  entry_count = entries->size();
   std::vector<ParsedForward> forwards;
-  for (const MappingReader& entry : entries) {
-    PFD_ASSIGN_OR_RETURN(ParsedForward forward, parseForward(entry, defaults, diagnostics));
-    PFD_RETURN_IF_ERROR(checkAgainstEarlier(forwards, forward, diagnostics));
-    forwards.push_back(std::move(forward));
+  for (const absl::StatusOr<MappingReader>& entry : *entries) {
+    if (!entry.ok()) {
+      errors.push_back(entry.status());
+      continue;
+    }
+    absl::StatusOr<ParsedForward> forward = parseForward(*entry, defaults, diagnostics);
+    if (!forward.ok()) {
+      errors.push_back(forward.status());
+      continue;
+    }
+    if (absl::Status status = checkAgainstEarlier(forwards, *forward, diagnostics); !status.ok()) {
+      errors.push_back(std::move(status));
+      continue;
+    }
+    forwards.push_back(*std::move(forward));
   }
   for (ParsedForward& forward : forwards) {
     config.forwards.push_back(std::move(forward.spec));
   }
-  return config;
 }
 
 }  // namespace
 
-absl::StatusOr<Config> parseConfig(std::string_view yaml, std::string_view path_for_messages) {
+ConfigCheck checkConfig(std::string_view yaml, std::string_view path_for_messages) {
   Diagnostics diagnostics(absl::string_view(path_for_messages.data(), path_for_messages.size()));
-  PFD_ASSIGN_OR_RETURN(YAML::Node root, loadDocument(yaml, diagnostics));
+  ConfigCheck check;
+  absl::StatusOr<YAML::Node> root = loadDocument(yaml, diagnostics);
+  if (!root.ok()) {
+    check.errors.push_back(root.status());
+    return check;
+  }
   try {
-    return parseDocument(root, diagnostics);
+    readDocument(*root, diagnostics, check.config, check.errors, check.entries);
   } catch (const YAML::Exception& error) {
     // The walk only uses non-throwing accessors; this is a safety net, not a path we expect.
-    return diagnostics.error(error.mark, "", absl::StrCat("cannot read this YAML: ", error.msg));
+    check.errors.push_back(
+        diagnostics.error(error.mark, "", absl::StrCat("cannot read this YAML: ", error.msg)));
   }
+  return check;
 }
 
-absl::StatusOr<Config> loadConfigFile(const std::string& path) {
+absl::StatusOr<Config> parseConfig(std::string_view yaml, std::string_view path_for_messages) {
+  ConfigCheck check = checkConfig(yaml, path_for_messages);
+  if (!check.errors.empty()) {
+    return check.errors.front();
+  }
+  return std::move(check.config);
+}
+
+namespace {
+
+// The file's bytes: NotFound (with a hint) when it does not exist, PermissionDenied when it
+// cannot be read, InvalidArgument for a directory or a file far too large for a forward list.
+absl::StatusOr<std::string> readConfigBytes(const std::string& path) {
   struct stat info {};
   if (stat(path.c_str(), &info) != 0) {
     int error = errno;
@@ -242,7 +297,24 @@ absl::StatusOr<Config> loadConfigFile(const std::string& path) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot read config file ", path, ": ", std::strerror(errno)));
   }
-  return parseConfig(content.str(), path);
+  return std::move(content).str();
+}
+
+}  // namespace
+
+absl::StatusOr<Config> loadConfigFile(const std::string& path) {
+  PFD_ASSIGN_OR_RETURN(std::string content, readConfigBytes(path));
+  return parseConfig(content, path);
+}
+
+ConfigCheck checkConfigFile(const std::string& path) {
+  absl::StatusOr<std::string> content = readConfigBytes(path);
+  if (!content.ok()) {
+    ConfigCheck check;
+    check.errors.push_back(content.status());
+    return check;
+  }
+  return checkConfig(*content, path);
 }
 
 }  // namespace pfd::config

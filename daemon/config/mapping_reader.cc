@@ -146,6 +146,19 @@ absl::StatusOr<MappingReader> MappingReader::mapping(absl::string_view key) cons
 }
 
 absl::StatusOr<std::vector<MappingReader>> MappingReader::mappingList(absl::string_view key) const {
+  PFD_ASSIGN_OR_RETURN(std::vector<absl::StatusOr<MappingReader>> items, mappingListEach(key));
+  std::vector<MappingReader> readers;
+  for (absl::StatusOr<MappingReader>& item : items) {
+    if (!item.ok()) {
+      return item.status();
+    }
+    readers.push_back(*std::move(item));
+  }
+  return readers;
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<MappingReader>>> MappingReader::mappingListEach(
+    absl::string_view key) const {
   PFD_ASSIGN_OR_RETURN(const KeySpec* spec, declared(key));
   if (spec->mapping == nullptr || !spec->list_of_mappings) {
     return absl::InternalError(
@@ -158,13 +171,11 @@ absl::StatusOr<std::vector<MappingReader>> MappingReader::mappingList(absl::stri
                                      " entries (lines starting "
                                      "with \"- \"), or [] for none"));
   }
-  std::vector<MappingReader> readers;
+  std::vector<absl::StatusOr<MappingReader>> items;
   for (size_t i = 0; i < list.size(); ++i) {
-    PFD_ASSIGN_OR_RETURN(MappingReader item,
-                         open(list[i], *spec->mapping, indexPath(pathOf(key), i), *diagnostics_));
-    readers.push_back(std::move(item));
+    items.push_back(open(list[i], *spec->mapping, indexPath(pathOf(key), i), *diagnostics_));
   }
-  return readers;
+  return items;
 }
 
 absl::Status MappingReader::readString(absl::string_view key, std::string& out) const {

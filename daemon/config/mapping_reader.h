@@ -53,6 +53,10 @@ class MappingReader {
   absl::StatusOr<MappingReader> mapping(absl::string_view key) const;
   // The list of mappings under `key`, each checked against the declared shape.
   absl::StatusOr<std::vector<MappingReader>> mappingList(absl::string_view key) const;
+  // The same list, each entry opened on its own: one entry that is not a valid mapping does not
+  // hide the next (`pfd --check` reports them all). Fails only when `key` is not a list.
+  absl::StatusOr<std::vector<absl::StatusOr<MappingReader>>> mappingListEach(
+      absl::string_view key) const;
 
   absl::Status readString(absl::string_view key, std::string& out) const;
   absl::Status readNonEmptyString(absl::string_view key, std::string& out) const;

@@ -70,6 +70,14 @@ std::vector<std::string> Forward::childArgv() const {
                                                      : std::vector<std::string>{};
 }
 
+std::string Forward::note() const {
+  if (!pod_not_ready_ || pod_.empty() ||
+      (state_ != ForwardState::kReady && state_ != ForwardState::kStarting)) {
+    return "";
+  }
+  return absl::StrCat("pod ", pod_, " is not Ready; forwarding anyway");
+}
+
 std::optional<event::SystemTime> Forward::nextRetry() const {
   if (state_ != ForwardState::kBackoff) {
     return std::nullopt;
@@ -190,6 +198,7 @@ void Forward::replaceSpec(ForwardSpec spec) {
   const bool was_disabled = !spec_.enabled;
   spec_ = std::move(spec);
   pod_ = spec_.isCommand() ? "" : podOfTarget(spec_.target);
+  pod_not_ready_ = false;
   target_cache_.reset();
   prefetch_.reset();
   pod_watch_.reset();  // the namespace or context may have changed

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/core/cluster.h"
@@ -135,6 +136,11 @@ class Forward : private TunnelObserver {
   std::string podReason() const;
   // The serving run's command line; empty when no child runs.
   std::vector<std::string> childArgv() const;
+  // kubectl's "Handling connection for PORT" lines, counted instead of kept in logs().
+  uint64_t kubectlConnections() const { return kubectl_connections_; }
+  // A caveat while the forward serves: "pod web-x is not Ready; forwarding anyway" when the only
+  // pod pfd could choose is Running but not Ready. "" otherwise.
+  std::string note() const;
   // The traffic through held ports; nullopt when the forward does not hold its ports.
   std::optional<ConnectionCounters> connections() const;
   // When a connection through the held ports was last accepted or closed (an IDLE forward's
@@ -167,6 +173,7 @@ class Forward : private TunnelObserver {
   void onTunnelBroken(Tunnel& tunnel, TunnelCause cause, const std::string& reason) override;
   void onTunnelEnded(Tunnel& tunnel, const TunnelEnd& end) override;
   void onTunnelOutput(Tunnel& tunnel, const LogLine& line) override;
+  void onTunnelConnectionLine(Tunnel& tunnel, std::string_view line) override;
   void onTunnelNote(Tunnel& tunnel, const std::string& text) override;
   void onTunnelProbe(Tunnel& tunnel, const ProbeStatus& status, bool changed) override;
 
@@ -321,6 +328,9 @@ class Forward : private TunnelObserver {
   LogBuffer logs_;
   EventRing events_;
   std::deque<ProbeStatus> probe_history_;
+  uint64_t kubectl_connections_ = 0;
+  // The serving pod (pod_) was chosen, or later reported by the pod watch, as not Ready.
+  bool pod_not_ready_ = false;
 };
 
 using ForwardPtr = std::unique_ptr<Forward>;

@@ -225,6 +225,16 @@ void Forward::onTunnelResolved(Tunnel& tunnel, const Resolution& resolution) {
     return;
   }
   pod_ = resolution.pod;
+  pod_not_ready_ = false;
+  for (const PodInfo& pod : resolution.pods) {
+    if (pod.name == resolution.pod && !pod.ready) {
+      // choosePod's last resort: no pod of the target is Ready, and one that runs may answer.
+      pod_not_ready_ = true;
+      const std::string text = absl::StrCat("pod ", pod_, " is not Ready; forwarding anyway");
+      note(text);
+      spdlog::info("{}: {}", spec_.name, text);
+    }
+  }
   if (!pod_check_.has_value()) {
     return;
   }
@@ -442,6 +452,13 @@ void Forward::onTunnelOutput(Tunnel& /*tunnel*/, const LogLine& line) {
   logs_.append(line);
   observer_.onLogLine(*this, line);
   spdlog::debug("{}| {}", spec_.name, line.text);
+}
+
+void Forward::onTunnelConnectionLine(Tunnel& /*tunnel*/, std::string_view line) {
+  kubectl_connections_++;
+  // Still in pfd's own debug log, as every output line is: tests and users tracing a connection
+  // see it reach kubectl.
+  spdlog::debug("{}| {}", spec_.name, line);
 }
 
 void Forward::onTunnelNote(Tunnel& /*tunnel*/, const std::string& text) { note(text); }

@@ -15,6 +15,9 @@
 
 namespace pfd::core {
 void Forward::onPodEvent(const PodEvent& event) {
+  if (event.name == pod_ && !event.leaving()) {
+    pod_not_ready_ = !event.running_and_ready;
+  }
   if (event.type == "DELETED") {
     // Never drain past the pod's own deletion: its containers are gone.
     for (size_t i = 0; i < draining_.size(); ++i) {
@@ -134,6 +137,7 @@ void Forward::completeSwitch() {
   current_ = std::move(next_);
   current_id_ = next_id_;
   pod_ = current_->pod();
+  pod_not_ready_ = false;  // a switch goes to a Ready pod
   moving_ = false;
   pod_waits_ = 0;
   ready_since_ = context_.dispatcher.monotonicTime();
@@ -196,6 +200,7 @@ bool Forward::promoteNext() {
   current_ = std::move(next_);
   current_id_ = next_id_;
   pod_ = current_->pod();
+  pod_not_ready_ = false;  // a switch goes to a Ready pod
   moving_ = true;
   ready_since_.reset();
   setState(ForwardState::kStarting,

@@ -108,7 +108,72 @@ KubectlLine brokenForward(absl::string_view message, absl::string_view pod) {
   return result;
 }
 
+// The text between `open` (searched from `from`) and the next '"'; `from` moves past it.
+std::optional<absl::string_view> quotedAfter(absl::string_view message, absl::string_view open,
+                                             size_t& from) {
+  const size_t at = message.find(open, from);
+  if (at == absl::string_view::npos) {
+    return std::nullopt;
+  }
+  const size_t start = at + open.size();
+  const size_t end = message.find('"', start);
+  if (end == absl::string_view::npos) {
+    return std::nullopt;
+  }
+  from = end + 1;
+  return message.substr(start, end - start);
+}
+
 }  // namespace
+
+std::optional<std::string> rbacReason(absl::string_view message) {
+  // `... is forbidden: User "U" cannot VERB resource "R" in API group "G" in the namespace "NS"`
+  // (or `... at the cluster scope`), as the API server's authorizer words it.
+  size_t from = message.find(" is forbidden: User \"");
+  if (from == absl::string_view::npos) {
+    return std::nullopt;
+  }
+  if (!quotedAfter(message, "User \"", from).has_value()) {
+    return std::nullopt;
+  }
+  constexpr absl::string_view kCannot = " cannot ";
+  const size_t cannot = message.find(kCannot, from);
+  if (cannot == absl::string_view::npos) {
+    return std::nullopt;
+  }
+  const size_t verb_start = cannot + kCannot.size();
+  const size_t verb_end = message.find(' ', verb_start);
+  if (verb_end == absl::string_view::npos) {
+    return std::nullopt;
+  }
+  const absl::string_view verb = message.substr(verb_start, verb_end - verb_start);
+  from = verb_end;
+  std::optional<absl::string_view> resource = quotedAfter(message, "resource \"", from);
+  if (!resource.has_value() || verb.empty() || resource->empty()) {
+    return std::nullopt;
+  }
+  size_t group_from = from;
+  std::optional<absl::string_view> group = quotedAfter(message, "in API group \"", group_from);
+  if (group.has_value()) {
+    from = group_from;
+  }
+  std::string what = std::string(*resource);
+  if (group.has_value() && !group->empty()) {
+    // kubectl's own spelling of a grouped resource: deployments.apps.
+    const size_t slash = what.find('/');
+    what = slash == std::string::npos
+               ? absl::StrCat(what, ".", *group)
+               : absl::StrCat(what.substr(0, slash), ".", *group, what.substr(slash));
+  }
+  std::string where;
+  if (std::optional<absl::string_view> ns = quotedAfter(message, "in the namespace \"", from);
+      ns.has_value()) {
+    where = absl::StrCat(" in namespace ", *ns);
+  } else if (absl::StrContains(message.substr(from), "at the cluster scope")) {
+    where = " at the cluster scope";
+  }
+  return absl::StrCat("your user cannot ", verb, " ", what, where, " (RBAC)");
+}
 
 std::string kubectlMessage(absl::string_view line) {
   absl::string_view message = absl::StripAsciiWhitespace(stripKlogHeader(line));
@@ -202,6 +267,15 @@ KubectlLine classifyKubectlLine(absl::string_view line, absl::string_view pod) {
     return {};
   }
   KubectlLine result{.kind = KubectlLine::Kind::kError};
+  if (std::optional<std::string> rbac = rbacReason(message); rbac.has_value()) {
+    result.reason = *std::move(rbac);
+    if (absl::StrContains(result.reason, "create pods/portforward")) {
+      // Kubernetes 1.35 checks create (the WebSocket upgrade), where older ones checked get.
+      absl::StrAppend(&result.reason,
+                      "; port-forward needs a Role with verb create on pods/portforward");
+    }
+    return result;
+  }
   absl::string_view text = message;
   absl::ConsumePrefix(&text, "error: ");
   absl::ConsumePrefix(&text, "Error in configuration: ");

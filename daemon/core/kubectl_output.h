@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -34,6 +35,12 @@ KubectlLine classifyKubectlLine(absl::string_view line, absl::string_view pod = 
 // than the pod or the app: unreachable, no answer in time, TLS, credentials refused, a 5xx.
 // Every forward of the cluster would fail the same way, so the cluster is checked, once.
 bool isClusterLevelReason(absl::string_view reason);
+
+// The API server's RBAC refusal (`pods "web-1" is forbidden: User "alice" cannot create resource
+// "pods/portforward" in API group "" in the namespace "shop"`), anywhere in `message`, as what
+// the user lacks: "your user cannot create pods/portforward in namespace shop (RBAC)". nullopt for
+// any other message.
+std::optional<std::string> rbacReason(absl::string_view message);
 
 // Strips a klog header ("E1124 19:41:29.123456   12345 file.go:42] ") and unwraps a structured
 // `"Unhandled Error" err="..."` message; returns the line unchanged otherwise.

@@ -77,6 +77,9 @@ class TunnelObserver {
   // inside start() or stop(); the owner may then release it, but not destroy it in the call.
   virtual void onTunnelEnded(Tunnel& tunnel, const TunnelEnd& end) = 0;
   virtual void onTunnelOutput(Tunnel& tunnel, const LogLine& line) = 0;
+  // kubectl's "Handling connection for 8080": counted, not kept as output, so that a busy
+  // forward's connections do not push its real errors out of the log.
+  virtual void onTunnelConnectionLine(Tunnel& /*tunnel*/, std::string_view /*line*/) {}
   virtual void onTunnelNote(Tunnel& tunnel, const std::string& text) = 0;
   virtual void onTunnelProbe(Tunnel& tunnel, const ProbeStatus& status, bool changed) = 0;
 };

@@ -1,6 +1,7 @@
 // How a tunnel becomes READY: kubectl's lines, a command's ports accepting connections, and the
 // readiness probe. The rest of its life is in tunnel.cc.
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -27,6 +28,14 @@ std::string probeAddress(const std::string& address) {
 }  // namespace
 
 void Tunnel::onLine(process::OutputStream stream, std::string_view line) {
+  std::optional<KubectlLine> parsed;
+  if (!spec_.isCommand()) {
+    parsed = classifyKubectlLine(absl::string_view(line.data(), line.size()), pod_);
+    if (parsed->kind == KubectlLine::Kind::kConnection) {
+      observer_.onTunnelConnectionLine(*this, line);
+      return;
+    }
+  }
   observer_.onTunnelOutput(
       *this, LogLine{.time = context_.dispatcher.systemTime(),
                      .source = stream == process::OutputStream::kStdout ? LogLine::Source::kStdout
@@ -39,16 +48,15 @@ void Tunnel::onLine(process::OutputStream stream, std::string_view line) {
     }
     return;
   }
-  KubectlLine parsed = classifyKubectlLine(absl::string_view(line.data(), line.size()), pod_);
-  switch (parsed.kind) {
+  switch (parsed->kind) {
     case KubectlLine::Kind::kForwarding:
-      onForwarding(parsed.local_port, parsed.local_port);
+      onForwarding(parsed->local_port, parsed->local_port);
       break;
     case KubectlLine::Kind::kBroken:
-      onBrokenLine(parsed.reason, parsed.port_in_use, parsed.local_port);
+      onBrokenLine(parsed->reason, parsed->port_in_use, parsed->local_port);
       break;
     case KubectlLine::Kind::kError:
-      run_error_ = parsed.reason;
+      run_error_ = parsed->reason;
       break;
     case KubectlLine::Kind::kConnection:
     case KubectlLine::Kind::kOther:

@@ -94,6 +94,8 @@ void toProto(const core::Forward& forward, event::MonotonicTime now, v1::Forward
   out->set_address(spec.address);
   out->set_hold_port(spec.holdsPorts());
   out->set_on_demand(spec.holdsPorts() && spec.start == core::ForwardSpec::Start::kOnDemand);
+  out->set_kubectl_connections(forward.kubectlConnections());
+  out->set_note(forward.note());
   if (auto served = forward.lastServed(); served.has_value()) {
     toTimestamp(*served, out->mutable_last_served_time());
   }

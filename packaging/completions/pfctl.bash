@@ -5,7 +5,7 @@
 # Forward names come from the running pfd (`pfctl status -o json`); when pfd is not running, or
 # does not answer within two seconds, names are simply not offered.
 
-_pfctl_subcommands="status ls restart stop start logs watch describe reload version"
+_pfctl_subcommands="status ls restart stop start logs watch describe reload version check"
 
 # The forward names pfd knows, one per line. Uses the pfctl being completed and its --socket, so
 # that `./build/pfctl --socket /tmp/x.sock stop <TAB>` asks the right daemon.
@@ -117,7 +117,7 @@ _pfctl() {
       return 0
       ;;
     status | ls)
-      options+=" -o --output"
+      options+=" -o --output --short"
       names_wanted=1
       ;;
     restart | stop | start)
@@ -137,6 +137,18 @@ _pfctl() {
       ((${#given[@]} == 0)) && names_wanted=1
       ;;
     reload | version) ;;
+    check)
+      # The config file to check: YAML files and directories.
+      if [[ $cur != -* ]]; then
+        compopt -o filenames 2> /dev/null
+        mapfile -t COMPREPLY < <(
+          compgen -d -- "$cur"
+          compgen -f -X '!*.yaml' -- "$cur"
+          compgen -f -X '!*.yml' -- "$cur"
+        )
+        return 0
+      fi
+      ;;
     *) return 0 ;;
   esac
 

@@ -4,7 +4,7 @@
 # Forward names come from the running pfd (`pfctl status -o json`); when pfd is not running, or
 # does not answer within two seconds, names are simply not offered.
 
-set -l __pfctl_commands status ls restart stop start logs watch describe reload version
+set -l __pfctl_commands status ls restart stop start logs watch describe reload version check
 
 # The forward names pfd knows, one per line: asks the pfctl being completed, with its --socket.
 function __pfctl_forward_names
@@ -70,6 +70,8 @@ complete -c pfctl -n "not __fish_seen_subcommand_from $__pfctl_commands" -a relo
     -d 'Read the config file again and apply it'
 complete -c pfctl -n "not __fish_seen_subcommand_from $__pfctl_commands" -a version \
     -d 'Print the versions of pfctl and of the running pfd'
+complete -c pfctl -n "not __fish_seen_subcommand_from $__pfctl_commands" -a check \
+    -d 'Validate a config file without pfd'
 
 complete -c pfctl -n '__fish_seen_subcommand_from status ls' -s o -l output -x \
     -a 'table wide json' -d 'Output format'
@@ -79,6 +81,9 @@ complete -c pfctl -n '__fish_seen_subcommand_from watch' -l events \
     -d 'One line per change, even on a terminal'
 complete -c pfctl -n '__fish_seen_subcommand_from describe' -s o -l output -x \
     -a 'text json' -d 'Output format'
+complete -c pfctl -n '__fish_seen_subcommand_from status ls' -l short \
+    -d 'One line for prompts, from the summary file'
+complete -c pfctl -n '__fish_seen_subcommand_from check' -r -F -d 'Config file'
 complete -c pfctl -n '__fish_seen_subcommand_from restart stop start' -l all \
     -d 'Act on every forward'
 complete -c pfctl -n '__fish_seen_subcommand_from logs' -s f -l follow \

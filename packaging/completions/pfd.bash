@@ -39,7 +39,7 @@ _pfd() {
       return 0
       ;;
   esac
-  mapfile -t COMPREPLY < <(compgen -W "-c --config -s --socket --log-level --stop-grace-ms
+  mapfile -t COMPREPLY < <(compgen -W "-c --config -s --socket --log-level --stop-grace-ms --check
                                        -V --version -h --help" -- "$cur")
   return 0
 }

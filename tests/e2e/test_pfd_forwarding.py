@@ -124,6 +124,7 @@ def test_http_probes_through_kubectl_leave_the_forward_and_its_output_clean(clus
     assert (forward["state"], forward["pid"], forward.get("restarts", 0)) == \
         ("FORWARD_STATE_READY", pid, 0)
     assert forward["readiness"]["message"] == "HTTP 200"
+    assert int(forward["kubectlConnections"]) >= 3, "the probes went through kubectl"
     output = pfd.pfctl_ok("logs", "web")
-    assert "Handling connection for" in output, output
+    assert "Handling connection for" not in output, "counted, not kept"
     assert "error" not in output.lower(), output

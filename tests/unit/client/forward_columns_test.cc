@@ -53,6 +53,16 @@ TEST(ForwardColumnsTest, ConnectionsAndTrafficOfHeldPorts) {
   EXPECT_THAT(connectionsText(forward), ::testing::HasSubstr("1 failed, 2 draining on web-0"));
 }
 
+TEST(ForwardColumnsTest, AReadyForwardsNoteTakesThePlaceOfItsLastError) {
+  pfd::v1::Forward forward = fixtures::readyWebForward();
+  forward.set_last_error("lost connection to pod web-1");
+  EXPECT_EQ(forwardRow(forward, TableView::kTable, kNow).back().text,
+            "lost connection to pod web-1");
+  forward.set_note("pod web-2 is not Ready; forwarding anyway");
+  EXPECT_EQ(forwardRow(forward, TableView::kTable, kNow).back().text,
+            "pod web-2 is not Ready; forwarding anyway");
+}
+
 TEST(ForwardColumnsTest, APodSwitchShowsBothPods) {
   pfd::v1::Forward forward = fixtures::readyWebForward();
   const std::string pod = forward.pod();

@@ -271,7 +271,7 @@ TEST_F(PfctlBinaryTest, HelpExitsZeroAndDocumentsExitCodes) {
 
 TEST_F(PfctlBinaryTest, EveryCommandHasHelp) {
   for (const std::string command :
-       {"status", "restart", "stop", "start", "logs", "watch", "reload", "version"}) {
+       {"status", "restart", "stop", "start", "logs", "watch", "reload", "version", "check"}) {
     const ProcessResult result = run({command, "--help"});
     EXPECT_EQ(result.exit_code, 0) << command;
     EXPECT_THAT(result.out, HasSubstr("pfctl " + command)) << command;
@@ -284,6 +284,21 @@ TEST_F(PfctlBinaryTest, AnUnknownCommandIsNamedWithTheKnownOnes) {
   EXPECT_THAT(result.err,
               HasSubstr("pfctl: unknown command \"stauts\"; commands: status, "
                         "restart, stop, start, logs, watch, describe, reload, version"));
+}
+
+TEST_F(PfctlBinaryTest, StatusShortWithoutASummaryIsNotRunningAndAsksNothing) {
+  const std::string missing = dir_.path() + "/missing.sock";
+  const ProcessResult result = runArgv({kPfctl, "--socket", missing, "status", "--short"});
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_EQ(result.out, "pfd: not running\n");
+  EXPECT_THAT(result.err, IsEmpty());
+}
+
+TEST_F(PfctlBinaryTest, StatusShortNeverCallsTheDaemon) {
+  const ProcessResult result = run({"status", "--short"});
+  EXPECT_EQ(result.exit_code, 3) << "the fake service wrote no summary file";
+  EXPECT_EQ(result.out, "pfd: not running\n");
+  EXPECT_EQ(service_.calls(), 0);
 }
 
 TEST_F(PfctlBinaryTest, NoServerExitsTwoWithExactlyOneLine) {

@@ -235,6 +235,41 @@ TEST_F(ForwardResolutionTest, AWatchThatKnowsThePodsSavesTheKubectlRoundTrip) {
   dispatcher_.runPosted();
 }
 
+TEST_F(ForwardResolutionTest, APodThatRunsButIsNotReadyIsForwardedToAndSaysSo) {
+  PodWatchHub hub(dispatcher_, launcher_, [] { return 0.0; });
+  context_.pod_watches = &hub;
+  auto forward = makeForward(deploymentSpec());
+  forward->activate();
+  auto watch = launcher_.children()[0];
+  answer(kDeployment);
+  answer("web-x\t2026-11-24T10:00:00Z\tlive\tRunning\tFalse\thttp=8000,\n");
+  ASSERT_EQ(forward->pod(), "web-x") << "the last resort: Running, not Ready";
+  printForwarding(*launcher_.last(), forward->spec());
+  ASSERT_EQ(forward->state(), ForwardState::kReady);
+  EXPECT_EQ(forward->note(), "pod web-x is not Ready; forwarding anyway");
+  std::vector<std::string> notes;
+  for (const LogLine& line : forward->logs().tail(0)) {
+    notes.push_back(line.text);
+  }
+  EXPECT_THAT(notes, Contains("pod web-x is not Ready; forwarding anyway"));
+
+  watch->print("MODIFIED   web-x   live   Running   ready=True   labels=app=web,");
+  dispatcher_.runPosted();
+  EXPECT_EQ(forward->note(), "") << "Ready now";
+  forward->shutdown();
+  dispatcher_.runPosted();
+}
+
+TEST_F(ForwardResolutionTest, AReadyPodHasNoNote) {
+  auto forward = makeForward(deploymentSpec());
+  forward->activate();
+  answer(kDeployment);
+  answer(kPods);
+  printForwarding(*launcher_.last(), forward->spec());
+  ASSERT_EQ(forward->state(), ForwardState::kReady);
+  EXPECT_EQ(forward->note(), "");
+}
+
 TEST_F(ForwardResolutionTest, KubectlMissingFailsForGood) {
   launcher_.failNextSpawn(absl::NotFoundError("kubectl: program not found on PATH (/usr/bin)"));
   auto forward = makeForward(deploymentSpec());

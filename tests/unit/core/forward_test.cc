@@ -336,14 +336,33 @@ TEST_F(ForwardTest, KeepsTheLastThousandLines) {
   auto forward = makeForward(kubectlSpec());
   forward->activate();
   for (int i = 0; i < 1500; ++i) {
-    launcher_.last()->print("Handling connection for 8080 #" + std::to_string(i));
+    launcher_.last()->print("line #" + std::to_string(i));
   }
   size_t output_lines = 0;
   for (const LogLine& line : forward->logs().tail(0)) {
     output_lines += line.source == LogLine::Source::kPfd ? 0 : 1;
   }
   EXPECT_EQ(output_lines, 1000u);
-  EXPECT_EQ(forward->logs().tail(1).front().text, "Handling connection for 8080 #1499");
+  EXPECT_EQ(forward->logs().tail(1).front().text, "line #1499");
+}
+
+TEST_F(ForwardTest, CountsKubectlConnectionLinesInsteadOfKeepingThem) {
+  auto forward = makeForward(kubectlSpec());
+  forward->activate();
+  launcher_.last()->printError("E0101 10:00:00.000000   42 portforward.go:413] a real error");
+  for (int i = 0; i < 1500; ++i) {
+    launcher_.last()->print("Handling connection for 8080");
+  }
+  EXPECT_EQ(forward->kubectlConnections(), 1500u);
+  std::vector<std::string> output;
+  for (const LogLine& line : forward->logs().tail(0)) {
+    if (line.source != LogLine::Source::kPfd) {
+      output.push_back(line.text);
+    }
+  }
+  EXPECT_THAT(output,
+              ::testing::ElementsAre("E0101 10:00:00.000000   42 portforward.go:413] a real error"))
+      << "the connections must not push the error out";
 }
 
 TEST_F(ForwardTest, ACommandForwardWhosePortIsTakenIsNotStartedAndSaysByWhom) {

@@ -181,5 +181,46 @@ TEST(KubectlOutputTest, ClusterLevelReasonsAreTheApiServersFailures) {
   }
 }
 
+TEST(KubectlOutputTest, ForbiddenPortForwardSaysWhichVerbAndResourceIsMissing) {
+  KubectlLine line = classifyKubectlLine(
+      "error: error upgrading connection: pods \"web-1\" is forbidden: User \"fake-a-user\" "
+      "cannot create resource \"pods/portforward\" in API group \"\" in the namespace \"shop\"",
+      "web-1");
+  EXPECT_EQ(line.kind, Kind::kError);
+  EXPECT_EQ(line.reason,
+            "your user cannot create pods/portforward in namespace shop (RBAC); port-forward "
+            "needs a Role with verb create on pods/portforward");
+}
+
+TEST(KubectlOutputTest, ForbiddenListOfTheResolverIsAnRbacReasonToo) {
+  KubectlLine line = classifyKubectlLine(
+      "Error from server (Forbidden): pods is forbidden: User \"system:serviceaccount:ci:bot\" "
+      "cannot list resource \"pods\" in API group \"\" in the namespace \"shop\"");
+  EXPECT_EQ(line.kind, Kind::kError);
+  EXPECT_EQ(line.reason, "your user cannot list pods in namespace shop (RBAC)");
+}
+
+TEST(KubectlOutputTest, RbacReasonSpellsGroupedResourcesAndClusterScope) {
+  EXPECT_EQ(rbacReason("deployments.apps \"web\" is forbidden: User \"alice\" cannot get "
+                       "resource \"deployments\" in API group \"apps\" in the namespace \"shop\""),
+            "your user cannot get deployments.apps in namespace shop (RBAC)");
+  EXPECT_EQ(rbacReason("namespaces is forbidden: User \"alice\" cannot list resource "
+                       "\"namespaces\" in API group \"\" at the cluster scope"),
+            "your user cannot list namespaces at the cluster scope (RBAC)");
+  // A klog-wrapped line of a newer kubectl carries the same sentence.
+  KubectlLine wrapped = classifyKubectlLine(
+      "E0101 10:00:00.000000   42 portforward.go:413] \"Unhandled Error\" err=\"error upgrading "
+      "connection: pods \\\"web-1\\\" is forbidden: User \\\"bob\\\" cannot create resource "
+      "\\\"pods/portforward\\\" in API group \\\"\\\" in the namespace \\\"dev\\\"\"");
+  EXPECT_THAT(wrapped.reason,
+              HasSubstr("your user cannot create pods/portforward in namespace dev (RBAC)"));
+}
+
+TEST(KubectlOutputTest, RbacReasonIgnoresOtherMessages) {
+  EXPECT_EQ(rbacReason("pods \"web-1\" not found"), std::nullopt);
+  EXPECT_EQ(rbacReason("the app is forbidden: to say more"), std::nullopt);
+  EXPECT_EQ(rbacReason("x is forbidden: User \"a\" cannot"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace pfd::core

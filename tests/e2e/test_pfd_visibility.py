@@ -1,0 +1,73 @@
+"""What pfd says about a forward that is not simply fine: RBAC refusing the port-forward names
+the missing verb and resource, a pod that runs but is not Ready is forwarded to with a note, and
+kubectl's "Handling connection" lines are counted instead of filling the log."""
+
+from __future__ import annotations
+
+import time
+
+from conftest import http_get, kube_forward, pfd_config, reserve_ports
+
+
+def wait_until(condition, timeout: float = 10.0, what: str = "condition"):
+    """Re-checks `condition()` (a status query) until it returns something true."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_forbidden_port_forward_names_the_missing_verb_and_resource(cluster, make_pfd):
+    cluster.add_namespace("shop")
+    cluster.add_deployment("web", ns="shop", ports={"http": 8080})
+    cluster.forbid(resource="pods/portforward", namespace="shop")
+    (port,) = reserve_ports(1)
+    pfd = make_pfd(pfd_config(
+        cluster, kube_forward("web", "deployment/web", f"{port}:8080", namespace="shop")))
+
+    expected = "your user cannot create pods/portforward in namespace shop (RBAC)"
+    match = pfd.wait_for_state("web", "BACKOFF")
+    assert expected in match["reason"], match["reason"]
+    assert expected in pfd.forward("web")["lastError"]
+    assert expected in pfd.pfctl_ok("status", "web")
+
+    mark = pfd.mark()
+    cluster.allow_all()
+    pfd.wait_for_state("web", "READY", since=mark, timeout=30)
+
+
+def test_a_running_pod_that_is_not_ready_is_forwarded_to_and_says_so(cluster, make_pfd):
+    (pod,) = cluster.add_deployment("web", ports={"http": 8080})
+    cluster.set_ready(pod, False)
+    (port,) = reserve_ports(1)
+    pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080")))
+
+    pfd.wait_for_state("web", "READY")
+    note = f"pod {pod} is not Ready; forwarding anyway"
+    pfd.wait_for_log(rf"web: {note}")
+    forward = pfd.forward("web")
+    assert forward["pod"] == pod
+    assert forward["note"] == note
+    assert note in pfd.pfctl_ok("status")
+    assert http_get(port) == pod
+
+    cluster.set_ready(pod, True)
+    wait_until(lambda: pfd.forward("web")["note"] == "", what="the note to clear once Ready")
+
+
+def test_kubectl_connection_lines_are_counted_not_logged(cluster, make_pfd):
+    cluster.add_deployment("web", ports={"http": 8080})
+    (port,) = reserve_ports(1)
+    pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080")))
+    pfd.wait_for_state("web", "READY")
+
+    for _ in range(5):
+        http_get(port)
+    wait_until(lambda: int(pfd.forward("web")["kubectlConnections"]) >= 5,
+               what="five Handling connection lines")
+    logs = pfd.pfctl_ok("logs", "web")
+    assert "Handling connection" not in logs, logs
+    assert "Forwarding from" in logs
