@@ -356,6 +356,8 @@ def main() -> int:
                         help="latency batches per run, interleaved across the paths")
     parser.add_argument("--replay-buffer", type=int, default=64 * 1024,
                         help="the hop's replay buffer (pfd's default: 64 KiB)")
+    parser.add_argument("--baseline-hop", metavar="BIN",
+                        help="also measure another build's pfd-relay-hop (e.g. main's)")
     parser.add_argument("--tap", choices=["reading", "stalled"],
                         help="with --via daemon: also measure a forward with pfctl tap attached")
     parser.add_argument("--quick", action="store_true",
@@ -389,6 +391,11 @@ def main() -> int:
         relay_paths = VIAS[args.via](args, upstream_port)
         relay_path = relay_paths[0]
         paths += relay_paths
+        if args.baseline_hop:
+            # Another build's hop beside this one, interleaved: what a change to the relay costs.
+            hop = subprocess.Popen([args.baseline_hop, str(upstream_port), str(args.replay_buffer)],
+                                   stdout=subprocess.PIPE, text=True)
+            paths.append(Path("baseline relay (hop)", read_port(hop, "the baseline hop"), [hop]))
         with tempfile.TemporaryDirectory(prefix="pfd-relay-bench-") as scratch:
             figures = measure(args, paths, scratch)
         missed = report(args, paths, figures, relay_path.name, socat_name)
