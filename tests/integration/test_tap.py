@@ -255,3 +255,12 @@ def test_tap_refused_for_forwards_whose_bytes_pfd_does_not_see(make_pfd, ports):
     result = pfd.pfctl("tap", "cmd", "--connections", "-x")
     assert result.returncode == 64
     assert "--connections shows no bytes" in result.stderr
+
+
+def test_removing_the_forward_ends_its_tap_with_the_reason(forward):
+    tap = forward.tap()
+    tap.wait_attached()
+    forward.instance.write_config("forwards: []\n")
+    forward.instance.pfctl_ok("reload")
+    assert tap.process.wait(DEFAULT_TIMEOUT) == 1
+    tap.err.wait_for(r"^error: the tap ended: forward web was removed")
