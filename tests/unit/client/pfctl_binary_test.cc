@@ -282,7 +282,7 @@ TEST_F(PfctlBinaryTest, AnUnknownCommandIsNamedWithTheKnownOnes) {
   const ProcessResult result = run({"--socket", "/nonexistent.sock", "stauts"});
   EXPECT_EQ(result.exit_code, 64);
   EXPECT_THAT(result.err, HasSubstr("pfctl: unknown command \"stauts\"; commands: status, "
-                                    "restart, stop, start, logs, watch, reload, version"));
+                                    "restart, stop, start, logs, watch, tap, reload, version"));
 }
 
 TEST_F(PfctlBinaryTest, NoServerExitsTwoWithExactlyOneLine) {
