@@ -10,6 +10,9 @@ One upstream (`pfd-relay-load serve`, C, a thread per connection) and three path
            a libuv loop (bench/relay_hop.cc). `--via daemon` is pfd itself: a forward with a held
            port whose "kubectl" is a script that prints `Forwarding from 127.0.0.1:U -> 80` and
            sleeps, so pfd relays every connection to the same upstream, as it would to kubectl.
+           With `--tap reading` (or `stalled`) pfd serves a second forward too, with `pfctl tap`
+           attached to it (its output read and thrown away, or never read), measured as a path of
+           its own beside the untapped one: what a tap costs the relay.
 
 For each path: throughput of one connection moving --bytes (1 GiB) client -> upstream (upload)
 and upstream -> client (download), the median of --runs (3); and the latency of --round-trips
@@ -102,33 +105,41 @@ class Path:
                     process.wait()
 
 
-def start_hop(args: argparse.Namespace, upstream_port: int) -> Path:
+def start_hop(args: argparse.Namespace, upstream_port: int) -> List[Path]:
     hop = subprocess.Popen([args.hop_bin, str(upstream_port), str(args.replay_buffer)],
                            stdout=subprocess.PIPE, text=True)
-    return Path("pfd relay (hop)", read_port(hop, "pfd-relay-hop"), [hop])
+    return [Path("pfd relay (hop)", read_port(hop, "pfd-relay-hop"), [hop])]
 
 
 class DaemonPath(Path):
     """pfd itself, stopped through its harness (which also checks that no child outlived it)."""
 
-    def __init__(self, instance, port: int):
-        super().__init__("pfd daemon (held port)", port, [instance.process])
+    def __init__(self, instance, port: int, name: str = "pfd daemon (held port)",
+                 owner: bool = True):
+        super().__init__(name, port, [instance.process])
         self.instance = instance
+        self.owner = owner  # the tapped path shares the untapped one's pfd
+        self.tap: Optional[subprocess.Popen] = None
 
     def stop(self) -> None:
+        if self.tap is not None:
+            self.tap.kill()
+            self.tap.wait()
+        if not self.owner:
+            return
         survivors = self.instance.cleanup()
         if survivors:
             print(f"warning: pfd's children outlived it: {survivors}", file=sys.stderr)
 
 
-def start_daemon(args: argparse.Namespace, upstream_port: int) -> Path:
+def start_daemon(args: argparse.Namespace, upstream_port: int) -> List[Path]:
     sys.path.insert(0, os.path.join(BENCH_DIR, "..", "tests", "harness"))
     from pfd_harness import PfdInstance  # noqa: E402
     from port_allocator import reserve_ports  # noqa: E402
 
     os.environ.setdefault("PFD_BIN", os.path.join(args.build_dir, "daemon", "pfd"))
     os.environ.setdefault("PFCTL_BIN", os.path.join(args.build_dir, "client", "pfctl"))
-    (port,) = reserve_ports(1)
+    port, tapped_port = reserve_ports(2)
     scratch = tempfile.mkdtemp(prefix="pfd-relay-daemon-")
     kubectl = os.path.join(scratch, "kubectl")
     with open(kubectl, "w") as script:
@@ -138,18 +149,33 @@ def start_daemon(args: argparse.Namespace, upstream_port: int) -> Path:
     os.chmod(kubectl, 0o755)
     config = (f"forwards:\n  - name: bench\n    target: pod/bench\n    ports: [\"{port}:80\"]\n"
               f"    kubectl: {kubectl}\n")
+    if args.tap:
+        config += (f"  - name: tapped\n    target: pod/tapped\n    ports: [\"{tapped_port}:80\"]\n"
+                   f"    kubectl: {kubectl}\n")
     instance = PfdInstance(config, name="pfd-relay-bench")
     instance.start()
     try:
         instance.wait_for_state("bench", "READY", timeout=30)
+        if args.tap:
+            instance.wait_for_state("tapped", "READY", timeout=30)
     except AssertionError:
         instance.cleanup()
         raise
-    return DaemonPath(instance, port)
+    paths: List[Path] = [DaemonPath(instance, port)]
+    if args.tap:
+        tapped = DaemonPath(instance, tapped_port, f"pfd daemon + {args.tap} tap", owner=False)
+        # A reading tap's output goes to /dev/null; a stalled one's to a pipe nobody reads.
+        out = subprocess.DEVNULL if args.tap == "reading" else subprocess.PIPE
+        tapped.tap = subprocess.Popen([instance.pfctl_bin, "--socket", instance.socket, "tap",
+                                       "tapped"], stdout=out, stderr=subprocess.PIPE, text=True)
+        if "tapping forward" not in tapped.tap.stderr.readline():
+            raise SystemExit("pfctl tap did not attach")
+        paths.append(tapped)
+    return paths
 
 
 # The relays under test, by --via.
-VIAS: Dict[str, Callable[[argparse.Namespace, int], Path]] = {"hop": start_hop,
+VIAS: Dict[str, Callable[[argparse.Namespace, int], List[Path]]] = {"hop": start_hop,
                                                               "daemon": start_daemon}
 
 
@@ -330,12 +356,18 @@ def main() -> int:
                         help="latency batches per run, interleaved across the paths")
     parser.add_argument("--replay-buffer", type=int, default=64 * 1024,
                         help="the hop's replay buffer (pfd's default: 64 KiB)")
+    parser.add_argument("--baseline-hop", metavar="BIN",
+                        help="also measure another build's pfd-relay-hop (e.g. main's)")
+    parser.add_argument("--tap", choices=["reading", "stalled"],
+                        help="with --via daemon: also measure a forward with pfctl tap attached")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: 64 MiB, 2000 round trips, one run")
     parser.add_argument("--build-dir", default=os.path.join(BENCH_DIR, "..", "build"))
     parser.add_argument("--enforce-targets", action="store_true",
                         help="exit 1 when a figure misses its target (default: only report)")
     args = parser.parse_args()
+    if args.tap and args.via != "daemon":
+        parser.error("--tap needs --via daemon")
     if args.quick:
         args.bytes, args.round_trips, args.runs, args.batches = 64 * MIB, 2000, 1, 2
     args.hop_bin = os.environ.get("PFD_RELAY_HOP") or os.path.join(args.build_dir, "bench",
@@ -356,8 +388,14 @@ def main() -> int:
         if subprocess.run(["sh", "-c", "command -v socat"], capture_output=True).returncode == 0:
             paths.append(start_socat(upstream_port))
             socat_name = paths[-1].name
-        relay_path = VIAS[args.via](args, upstream_port)
-        paths.append(relay_path)
+        relay_paths = VIAS[args.via](args, upstream_port)
+        relay_path = relay_paths[0]
+        paths += relay_paths
+        if args.baseline_hop:
+            # Another build's hop beside this one, interleaved: what a change to the relay costs.
+            hop = subprocess.Popen([args.baseline_hop, str(upstream_port), str(args.replay_buffer)],
+                                   stdout=subprocess.PIPE, text=True)
+            paths.append(Path("baseline relay (hop)", read_port(hop, "the baseline hop"), [hop]))
         with tempfile.TemporaryDirectory(prefix="pfd-relay-bench-") as scratch:
             figures = measure(args, paths, scratch)
         missed = report(args, paths, figures, relay_path.name, socat_name)

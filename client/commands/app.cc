@@ -15,6 +15,7 @@
 #include "client/commands/logs_command.h"
 #include "client/commands/reload_command.h"
 #include "client/commands/status_command.h"
+#include "client/commands/tap_command.h"
 #include "client/commands/version_command.h"
 #include "client/commands/watch_command.h"
 #include "client/connection.h"
@@ -80,6 +81,7 @@ int runPfctl(int argc, const char* const* argv, std::ostream& out, std::ostream&
   commands.push_back(std::make_unique<LogsCommand>(app));
   commands.push_back(std::make_unique<WatchCommand>(app));
   commands.push_back(std::make_unique<DescribeCommand>(app));
+  commands.push_back(std::make_unique<TapCommand>(app));
   commands.push_back(std::make_unique<ReloadCommand>(app));
   commands.push_back(std::make_unique<VersionCommand>(app));
   commands.push_back(std::make_unique<CheckCommand>(app));

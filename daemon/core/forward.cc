@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "daemon/core/child_command.h"
 #include "daemon/core/wording.h"
@@ -49,7 +50,10 @@ Forward::Forward(ForwardSpec spec, ForwardContext& context, ForwardObserver& obs
   acquireCluster();
 }
 
-Forward::~Forward() = default;
+Forward::~Forward() {
+  holder_.reset();
+  taps_.endAll(absl::StrCat("forward ", spec_.name, " is gone"));
+}
 
 void Forward::acquireCluster() {
   // The new cluster first: a reload that keeps the context must not let the old one go (and
@@ -218,6 +222,10 @@ void Forward::replaceSpec(ForwardSpec spec) {
   if (holder_ != nullptr && !spec_.holdsPorts()) {
     holder_->release();  // kubectl binds them from now on
   }
+  if (!spec_.holdsPorts() && !taps_.empty()) {
+    taps_.endAll(absl::StrCat("forward ", spec_.name,
+                              " no longer holds its ports (the config changed): nothing to tap"));
+  }
   lifecycle_ = Lifecycle::kRunning;
   budget_.reset();
   retry_timer_->disable();
@@ -226,7 +234,45 @@ void Forward::replaceSpec(ForwardSpec spec) {
   run();
 }
 
+absl::Status Forward::tap(TapSink* sink, const TapFilter& filter) {
+  if (spec_.isCommand()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "forward ", spec_.name,
+        " runs a command, which binds its ports itself: its bytes never pass through pfd, so "
+        "there is nothing to tap"));
+  }
+  if (!spec_.holdsPorts()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "forward ", spec_.name,
+        " has holdPort: false, so kubectl binds its ports and its bytes never pass through pfd; "
+        "remove holdPort: false (pfd holds ports by default) to tap it"));
+  }
+  if (filter.port.has_value()) {
+    std::vector<std::string> locals;
+    bool known = false;
+    for (const PortSpec& port : spec_.ports) {
+      locals.push_back(absl::StrCat(port.local));
+      known = known || port.local == *filter.port;
+    }
+    if (!known) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("forward ", spec_.name, " has no local port ", *filter.port,
+                       "; its local ports: ", absl::StrJoin(locals, ", ")));
+    }
+  }
+  taps_.attach(sink, filter);
+  // Only that a tap came or went: the bytes themselves never reach the log.
+  spdlog::debug("{}: a tap attached ({} attached)", spec_.name, taps_.size());
+  return absl::OkStatus();
+}
+
+void Forward::untap(TapSink* sink) {
+  taps_.detach(sink);
+  spdlog::debug("{}: a tap detached ({} attached)", spec_.name, taps_.size());
+}
+
 void Forward::shutdown() {
+  taps_.endAll(absl::StrCat("forward ", spec_.name, " was removed or pfd is shutting down"));
   lifecycle_ = Lifecycle::kShuttingDown;
   idle_timer_->disable();
   prefetch_.reset();

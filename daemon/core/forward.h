@@ -21,6 +21,7 @@
 #include "daemon/core/probe_session.h"
 #include "daemon/core/restart_policy.h"
 #include "daemon/core/start_pacer.h"
+#include "daemon/core/tap_hub.h"
 #include "daemon/core/target_prefetcher.h"
 #include "daemon/core/tunnel.h"
 #include "daemon/event/dispatcher.h"
@@ -106,6 +107,12 @@ class Forward : private TunnelObserver {
   // Stops for good (removal or daemon exit) and releases the ports at once; ForwardObserver::onIdle
   // follows once no child runs.
   void shutdown();
+
+  // pfctl tap: `sink` sees this forward's connections (and their bytes) from now until untap(),
+  // across heals and restarts. FailedPrecondition when pfd does not hold the forward's ports (a
+  // command forward, holdPort: false), InvalidArgument for a port the forward does not have.
+  absl::Status tap(TapSink* sink, const TapFilter& filter);
+  void untap(TapSink* sink);
 
   const ForwardSpec& spec() const { return spec_; }
   const std::string& name() const { return spec_.name; }
@@ -287,6 +294,7 @@ class Forward : private TunnelObserver {
   event::TimerPtr drain_timer_;
   std::vector<TunnelPtr> retiring_;
   bool start_when_ports_free_ = false;  // kubectl binds the ports: wait for the old one to go
+  TapHub taps_;                         // before holder_, which points to it
   std::unique_ptr<PortHolder> holder_;
 
   // kubectl lost its pod: the failure counts for the backoff only if a fresh look at the pods

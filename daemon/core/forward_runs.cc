@@ -96,7 +96,8 @@ bool Forward::holdPorts() {
                   recordEvent(HistoryEvent::Type::kWarning, "ConnectionsDropped", text);
                 },
             .on_waiting = [this] { onConnectionWaiting(); },
-            .on_upstream_idle = [this](uint64_t upstream_id) { onUpstreamIdle(upstream_id); }});
+            .on_upstream_idle = [this](uint64_t upstream_id) { onUpstreamIdle(upstream_id); }},
+        &taps_);
   }
   if (holder_->boundFor(spec_)) {
     return true;

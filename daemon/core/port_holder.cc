@@ -25,13 +25,27 @@ std::vector<std::string> listenAddresses(const std::string& address) {
   return addresses;
 }
 
-PortHolder::PortHolder(event::Dispatcher& dispatcher, relay::Relay& relay, Callbacks callbacks)
+PortHolder::PortHolder(event::Dispatcher& dispatcher, relay::Relay& relay, Callbacks callbacks,
+                       TapHub* taps)
     : dispatcher_(dispatcher),
       relay_(relay),
       callbacks_(std::move(callbacks)),
-      hold_timer_(dispatcher.createTimer([this] { dropExpired(); })) {}
+      taps_(taps),
+      hold_timer_(dispatcher.createTimer([this] { dropExpired(); })) {
+  if (taps_ != nullptr) {
+    taps_->setOnChange([this] { applyTaps(); });
+  }
+}
 
-PortHolder::~PortHolder() = default;
+PortHolder::~PortHolder() {
+  if (taps_ != nullptr) {
+    taps_->setOnChange(nullptr);
+  }
+  // Connections outlive this object by a turn (released later): none may call a tap that goes.
+  for (auto& [key, relayed] : active_) {
+    relayed.connection->setTap(nullptr);
+  }
+}
 
 bool PortHolder::boundFor(const ForwardSpec& spec) const {
   return complete_ && !listeners_.empty() && bound_address_ == spec.address &&
@@ -90,6 +104,7 @@ void PortHolder::release() {
   bound_ports_.clear();
   totals_.dropped += held_.size();
   for (Waiting& waiting : held_) {
+    tapClosed(*waiting.connection, waiting.identity, 0, 0, "closed: the forward stopped");
     releaseLater(std::move(waiting.connection));
   }
   held_.clear();
@@ -97,6 +112,9 @@ void PortHolder::release() {
   for (auto& [key, relayed] : active_) {
     totals_.bytes_in += relayed.connection->bytesIn();
     totals_.bytes_out += relayed.connection->bytesOut();
+    tapClosed(*relayed.connection, relayed.identity, relayed.connection->bytesIn(),
+              relayed.connection->bytesOut(), "closed: the forward stopped");
+    relayed.connection->setTap(nullptr);
     releaseLater(std::move(relayed.connection));
   }
   active_.clear();
@@ -126,7 +144,7 @@ void PortHolder::relayWaiting() {
     if (entry.replay) {
       totals_.replayed++;
     }
-    relay(std::move(entry.connection), entry.port_index);
+    relay(std::move(entry.connection), entry.identity, entry.port_index);
   }
   armHoldTimer();
 }
@@ -150,6 +168,7 @@ void PortHolder::refuse(const std::string& reason) {
   dropped(absl::StrCat(connectionCount(held_.size()), " waiting for a kubectl closed: ", reason));
   totals_.dropped += held_.size();
   for (Waiting& waiting : held_) {
+    tapClosed(*waiting.connection, waiting.identity, 0, 0, absl::StrCat("closed: ", reason));
     releaseLater(std::move(waiting.connection));
   }
   held_.clear();
@@ -163,14 +182,25 @@ void PortHolder::touch() {
 void PortHolder::onAccept(size_t port_index, relay::ConnectionPtr connection) {
   totals_.accepted++;
   touch();
+  const Identity identity{.number = totals_.accepted,
+                          .local_port = local_ports_.at(port_index),
+                          .accepted = dispatcher_.monotonicTime()};
+  if (taps_ != nullptr && !taps_->empty()) {
+    taps_->publish(TapConnectionEvent{.kind = TapConnectionEvent::Kind::kOpened,
+                                      .connection = identity.number,
+                                      .peer = connection->peer(),
+                                      .local_port = identity.local_port,
+                                      .time = dispatcher_.systemTime()});
+  }
   switch (mode_) {
     case Mode::kServe:
-      relay(std::move(connection), port_index);
+      relay(std::move(connection), identity, port_index);
       return;
     case Mode::kRefuse:
       totals_.dropped++;
       callbacks_.note(
           absl::StrCat("connection from ", connection->peer(), " closed: ", refuse_reason_));
+      tapClosed(*connection, identity, 0, 0, absl::StrCat("closed: ", refuse_reason_));
       releaseLater(std::move(connection));
       return;
     case Mode::kHold:
@@ -180,10 +210,12 @@ void PortHolder::onAccept(size_t port_index, relay::ConnectionPtr connection) {
     totals_.dropped++;
     callbacks_.note(absl::StrCat("connection from ", connection->peer(),
                                  " closed: no kubectl serves and holdTimeout is 0s"));
+    tapClosed(*connection, identity, 0, 0, "closed: no kubectl serves and holdTimeout is 0s");
     releaseLater(std::move(connection));
     return;
   }
   held_.push_back(Waiting{.connection = std::move(connection),
+                          .identity = identity,
                           .port_index = port_index,
                           .since = dispatcher_.monotonicTime()});
   if (!hold_timer_->enabled()) {
@@ -194,13 +226,17 @@ void PortHolder::onAccept(size_t port_index, relay::ConnectionPtr connection) {
   }
 }
 
-void PortHolder::relay(relay::ConnectionPtr connection, size_t port_index) {
+void PortHolder::relay(relay::ConnectionPtr connection, Identity identity, size_t port_index) {
   const uint64_t key = next_key_++;
   relay::Connection& raw = *connection;
   per_upstream_[upstream_.id]++;
-  active_.emplace(key, Relayed{.connection = std::move(connection),
-                               .port_index = port_index,
-                               .upstream_id = upstream_.id});
+  auto [it, inserted] = active_.emplace(key, Relayed{.connection = std::move(connection),
+                                                     .identity = identity,
+                                                     .port_index = port_index,
+                                                     .upstream_id = upstream_.id});
+  if (taps_ != nullptr && !taps_->empty()) {
+    applyTap(it->second);
+  }
   raw.relayTo(kUpstreamAddress, upstream_.ports.at(port_index),
               relay::RelayOptions{.replay_buffer = replay_buffer_},
               [this, key](const relay::RelayEnd& end) { onRelayEnd(key, end); });
@@ -213,6 +249,8 @@ void PortHolder::onRelayEnd(uint64_t key, const relay::RelayEnd& end) {
   }
   Relayed ended = std::move(it->second);
   active_.erase(it);
+  // The tap goes with this entry; the connection is released a turn later.
+  ended.connection->setTap(nullptr);
   auto count = per_upstream_.find(ended.upstream_id);
   if (count != per_upstream_.end() && --count->second == 0) {
     per_upstream_.erase(count);
@@ -225,6 +263,7 @@ void PortHolder::onRelayEnd(uint64_t key, const relay::RelayEnd& end) {
     // Nothing reached the application: kubectl could not deliver it. It waits again, like a new
     // connection, for another kubectl; relayTo() is not called from inside its own callback.
     held_.push_back(Waiting{.connection = std::move(ended.connection),
+                            .identity = ended.identity,
                             .port_index = ended.port_index,
                             .since = dispatcher_.monotonicTime(),
                             .avoid_upstream = ended.upstream_id,
@@ -241,6 +280,9 @@ void PortHolder::onRelayEnd(uint64_t key, const relay::RelayEnd& end) {
     if (end.kind != relay::RelayEnd::Kind::kClosed) {
       totals_.failed++;
     }
+    tapClosed(*ended.connection, ended.identity, end.bytes_in, end.bytes_out,
+              end.kind == relay::RelayEnd::Kind::kClosed ? end.reason
+                                                         : absl::StrCat("failed: ", end.reason));
     // The connection is inside its own callback.
     releaseLater(std::move(ended.connection));
   }
@@ -253,6 +295,9 @@ void PortHolder::dropExpired() {
   const event::MonotonicTime now = dispatcher_.monotonicTime();
   uint64_t expired = 0;
   while (!held_.empty() && now - held_.front().since >= hold_timeout_) {
+    tapClosed(*held_.front().connection, held_.front().identity, 0, 0,
+              absl::StrCat("closed: no kubectl served within ", formatDelay(hold_timeout_),
+                           " (holdTimeout)"));
     releaseLater(std::move(held_.front().connection));
     held_.pop_front();
     expired++;
@@ -284,6 +329,48 @@ void PortHolder::armHoldTimer() {
 
 void PortHolder::releaseLater(relay::ConnectionPtr connection) {
   dispatcher_.post([released = std::move(connection)] {});
+}
+
+void PortHolder::applyTaps() {
+  for (auto& [key, relayed] : active_) {
+    applyTap(relayed);
+  }
+}
+
+void PortHolder::applyTap(Relayed& relayed) {
+  if (!taps_->wantsBytes(relayed.identity.local_port)) {
+    relayed.connection->setTap(nullptr);
+    relayed.tapping = false;
+    return;
+  }
+  if (relayed.tapping) {
+    return;
+  }
+  relayed.tapping = true;
+  if (relayed.tapped == nullptr) {
+    relayed.tapped =
+        std::make_unique<TappedConnection>(*taps_, dispatcher_, relayed.identity.number,
+                                           relayed.identity.local_port, relayed.connection->peer());
+  }
+  relayed.tapped->resync(*relayed.connection);
+  relayed.connection->setTap(relayed.tapped.get());
+}
+
+void PortHolder::tapClosed(const relay::Connection& connection, const Identity& identity,
+                           uint64_t bytes_in, uint64_t bytes_out, const std::string& reason) {
+  if (taps_ == nullptr || taps_->empty()) {
+    return;
+  }
+  taps_->publish(TapConnectionEvent{.kind = TapConnectionEvent::Kind::kClosed,
+                                    .connection = identity.number,
+                                    .peer = connection.peer(),
+                                    .local_port = identity.local_port,
+                                    .time = dispatcher_.systemTime(),
+                                    .bytes_in = bytes_in,
+                                    .bytes_out = bytes_out,
+                                    .duration = std::chrono::duration_cast<Milliseconds>(
+                                        dispatcher_.monotonicTime() - identity.accepted),
+                                    .reason = reason});
 }
 
 ConnectionCounters PortHolder::counters() const {

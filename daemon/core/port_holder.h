@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "daemon/core/forward_spec.h"
 #include "daemon/core/hold_times.h"
+#include "daemon/core/tap_hub.h"
 #include "daemon/event/dispatcher.h"
 #include "daemon/relay/relay.h"
 
@@ -62,7 +63,9 @@ class PortHolder {
     absl::Status status;  // AlreadyExists: in use; see relay::Relay::listen for the others
   };
 
-  PortHolder(event::Dispatcher& dispatcher, relay::Relay& relay, Callbacks callbacks);
+  // `taps` (may be null) sees the connections and, while a tap wants them, their bytes.
+  PortHolder(event::Dispatcher& dispatcher, relay::Relay& relay, Callbacks callbacks,
+             TapHub* taps = nullptr);
   ~PortHolder();
   PortHolder(const PortHolder&) = delete;
   PortHolder& operator=(const PortHolder&) = delete;
@@ -95,8 +98,15 @@ class PortHolder {
 
  private:
   enum class Mode { kHold, kServe, kRefuse };
+  // Who a connection is, for taps: its number in the forward and when it was accepted.
+  struct Identity {
+    uint64_t number = 0;
+    uint16_t local_port = 0;
+    event::MonotonicTime accepted;
+  };
   struct Waiting {
     relay::ConnectionPtr connection;
+    Identity identity;
     size_t port_index = 0;
     event::MonotonicTime since;
     uint64_t avoid_upstream = 0;  // a replay does not go back to the upstream that failed it
@@ -104,12 +114,20 @@ class PortHolder {
   };
   struct Relayed {
     relay::ConnectionPtr connection;
+    Identity identity;
     size_t port_index = 0;
     uint64_t upstream_id = 0;
+    std::unique_ptr<TappedConnection> tapped;  // made when a tap first wanted its bytes
+    bool tapping = false;                      // tapped is set on the connection now
   };
 
   void onAccept(size_t port_index, relay::ConnectionPtr connection);
-  void relay(relay::ConnectionPtr connection, size_t port_index);
+  void relay(relay::ConnectionPtr connection, Identity identity, size_t port_index);
+  // Sets or clears each relayed connection's tap to match what the attached taps want.
+  void applyTaps();
+  void applyTap(Relayed& relayed);
+  void tapClosed(const relay::Connection& connection, const Identity& identity, uint64_t bytes_in,
+                 uint64_t bytes_out, const std::string& reason);
   // Relays the waiting connections that the serving upstream may take, oldest first.
   void relayWaiting();
   void onRelayEnd(uint64_t key, const relay::RelayEnd& end);
@@ -122,6 +140,7 @@ class PortHolder {
   event::Dispatcher& dispatcher_;
   relay::Relay& relay_;
   Callbacks callbacks_;
+  TapHub* taps_;
   Milliseconds hold_timeout_{10000};
   size_t replay_buffer_ = 0;
   std::vector<uint16_t> local_ports_;

@@ -34,6 +34,15 @@ size_t LibuvConnection::queuedBytes() const {
   return client_->queuedBytes() + (upstream_ ? upstream_->queuedBytes() : 0);
 }
 
+uint64_t LibuvConnection::bytesRead(Direction direction) const {
+  // Delivered, plus what waits in the other side's queue (replayed bytes were read once and are
+  // counted once: bytes_in_ starts again from 0 for each upstream).
+  if (direction == Direction::kToUpstream) {
+    return bytes_in_ + (upstream_ ? upstream_->queuedLength() : 0);
+  }
+  return bytes_out_ + client_->queuedLength();
+}
+
 void LibuvConnection::relayTo(const std::string& host, uint16_t port, const RelayOptions& options,
                               std::function<void(const RelayEnd&)> on_end) {
   if (state_ != State::kHeld && state_ != State::kAwaitingReplay) {
@@ -110,6 +119,10 @@ void LibuvConnection::startRelaying() {
 }
 
 void LibuvConnection::onRead(RelayStream& stream, RelayBuffer buffer, size_t length) {
+  if (tap_ != nullptr) {
+    tap_->onRelayed(&stream == client_.get() ? Direction::kToUpstream : Direction::kToClient,
+                    buffer.data(), length);
+  }
   if (&stream == client_.get()) {
     if (!answered_) {
       replay_.keep(buffer.data(), length);

@@ -34,6 +34,8 @@ class LibuvConnection : public Connection, private RelayStream::Callbacks {
   const std::string& peer() const override { return peer_; }
   uint64_t bytesIn() const override { return bytes_in_; }
   uint64_t bytesOut() const override { return bytes_out_; }
+  uint64_t bytesRead(Direction direction) const override;
+  void setTap(ConnectionTap* tap) override { tap_ = tap; }
   void relayTo(const std::string& host, uint16_t port, const RelayOptions& options,
                std::function<void(const RelayEnd&)> on_end) override;
 
@@ -85,6 +87,7 @@ class LibuvConnection : public Connection, private RelayStream::Callbacks {
   std::string peer_;
   std::string upstream_endpoint_;
   std::function<void(const RelayEnd&)> on_end_;
+  ConnectionTap* tap_ = nullptr;  // pfctl tap; null on the hot path unless someone taps
   ReplayBuffer replay_;
   State state_ = State::kHeld;
   bool replay_on_eof_ = false;  // replay_buffer > 0: an upstream EOF before answering is a failure

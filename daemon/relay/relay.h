@@ -42,6 +42,20 @@ struct RelayOptions {
   size_t replay_buffer = 0;
 };
 
+// Which way bytes move through a relayed connection.
+enum class Direction {
+  kToUpstream,  // read from the client, written to the upstream (socat's ">")
+  kToClient,    // read from the upstream, written to the client ("<")
+};
+
+// Sees the bytes a connection relays (pfctl tap), on the loop, as each read lands and before it
+// is written on. It must not touch the connection; what it keeps it copies.
+class ConnectionTap {
+ public:
+  virtual ~ConnectionTap() = default;
+  virtual void onRelayed(Direction direction, const char* data, size_t length) = 0;
+};
+
 // One accepted client connection. Until relayTo() it is held: pfd reads nothing from it.
 // Destroying it closes whatever is still open (the client, the upstream); no callback runs after.
 // It must not be destroyed from inside its own on_end callback: release it on the next turn.
@@ -54,6 +68,13 @@ class Connection {
   // Bytes moved so far (live, for status).
   virtual uint64_t bytesIn() const = 0;
   virtual uint64_t bytesOut() const = 0;
+
+  // Bytes read so far in `direction`, written on or still queued: where the next relayed byte
+  // sits in that direction's stream (a tap that attaches mid-connection starts counting here).
+  virtual uint64_t bytesRead(Direction direction) const = 0;
+  // Shows every read to `tap` from now on; nullptr stops it. The caller keeps `tap` alive while it
+  // is set. With no tap the relay pays one null check per read.
+  virtual void setTap(ConnectionTap* tap) = 0;
 
   // Connects to host:port (an IP literal) and moves bytes both ways on the loop, with
   // backpressure, until both directions are finished or one side failed; then `on_end` runs once,

@@ -12,6 +12,7 @@ struct RelayStream::Handle {
   // Null once the stream is closed: requests still in flight then finish without a callback.
   RelayStream* owner = nullptr;
   size_t queued = 0;
+  size_t queued_length = 0;
   bool reading = false;
 
   uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp); }
@@ -95,6 +96,7 @@ int64_t RelayStream::write(RelayBuffer buffer, size_t length) {
     return error;
   }
   handle_->queued += request->buffer.capacity();
+  handle_->queued_length += request->length;
   static_cast<void>(request.release());  // freed in onWriteDone
   return written;
 }
@@ -108,6 +110,8 @@ int RelayStream::shutdown() {
 }
 
 size_t RelayStream::queuedBytes() const { return handle_ == nullptr ? 0 : handle_->queued; }
+
+size_t RelayStream::queuedLength() const { return handle_ == nullptr ? 0 : handle_->queued_length; }
 
 void RelayStream::close(Close how) {
   if (handle_ == nullptr) {
@@ -163,6 +167,7 @@ void RelayStream::onWriteDone(uv_write_t* request, int status) {
   std::unique_ptr<WriteRequest> owned(static_cast<WriteRequest*>(request->data));
   auto* handle = static_cast<Handle*>(request->handle->data);
   handle->queued -= owned->buffer.capacity();
+  handle->queued_length -= owned->length;
   const size_t bytes = owned->length;
   owned.reset();  // the buffer goes back to the pool before the owner reads into another one
   RelayStream* self = handle->owner;

@@ -61,6 +61,9 @@ class RelayStream {
   // has to write, so that many small reads behind a stalled peer cannot hold more memory than the
   // watermarks allow.
   size_t queuedBytes() const;
+  // The bytes queued writes still have to write (not their buffers' size). Kept only on the
+  // queued path, so a write the socket takes at once costs nothing more.
+  size_t queuedLength() const;
 
   // No callback runs after this; kReset sends a TCP reset (and drops queued writes) instead of a
   // FIN. Does nothing once closed.

@@ -8,6 +8,7 @@
 #include "daemon/rpc/describe_convert.h"
 #include "daemon/rpc/loop_stream_writer.h"
 #include "daemon/rpc/proto_convert.h"
+#include "daemon/rpc/tap_stream.h"
 
 namespace pfd::rpc {
 namespace {
@@ -250,6 +251,42 @@ grpc::ServerWriteReactor<v1::ForwardEvent>* ControlService::Watch(grpc::Callback
         },
         nullptr);
     feedStream(writer, std::move(feed));
+  });
+  return writer;
+}
+
+grpc::ServerWriteReactor<v1::TapMessage>* ControlService::Tap(grpc::CallbackServerContext*,
+                                                              const v1::TapRequest* request) {
+  auto* writer = new LoopStreamWriter<v1::TapMessage>(dispatcher_);
+  dispatcher_.post([this, writer, request] {
+    if (backend_.supervisor.shuttingDown()) {
+      writer->finish(rejectWhileShuttingDown());
+      return;
+    }
+    if (request->name().empty()) {
+      writer->finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "name a forward to tap"));
+      return;
+    }
+    if (request->port() > 65535) {
+      writer->finish(
+          grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                       "--port " + std::to_string(request->port()) + " is not a port (1-65535)"));
+      return;
+    }
+    auto found = backend_.supervisor.find({request->name()}, false);
+    if (!found.ok()) {
+      writer->finish(toGrpcStatus(found.status()));
+      return;
+    }
+    core::TapFilter filter{.max_bytes = static_cast<size_t>(request->max_bytes()),
+                           .connections_only = request->connections_only()};
+    if (request->port() != 0) {
+      filter.port = static_cast<uint16_t>(request->port());
+    }
+    auto finish =
+        std::make_shared<std::function<void()>>([writer] { writer->finish(grpc::Status::OK); });
+    open_streams_.insert(finish);
+    TapStream::start(writer, *(*found)[0], filter, [this, finish] { open_streams_.erase(finish); });
   });
   return writer;
 }

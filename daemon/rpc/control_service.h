@@ -49,6 +49,8 @@ class ControlService final : public v1::Control::CallbackService {
                                                     const v1::StreamLogsRequest* request) override;
   grpc::ServerWriteReactor<v1::ForwardEvent>* Watch(grpc::CallbackServerContext* context,
                                                     const v1::WatchRequest* request) override;
+  grpc::ServerWriteReactor<v1::TapMessage>* Tap(grpc::CallbackServerContext* context,
+                                                const v1::TapRequest* request) override;
   grpc::ServerUnaryReactor* Reload(grpc::CallbackServerContext* context,
                                    const v1::ReloadRequest* request,
                                    v1::ReloadResponse* response) override;

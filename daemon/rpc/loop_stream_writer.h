@@ -55,6 +55,13 @@ class LoopStreamWriter : public grpc::ServerWriteReactor<Message> {
     writeNext();
   }
 
+  // Loop thread only. Nothing is being written or waits to be: a producer that batches (a tap)
+  // sends its next message now.
+  bool idle() const { return !writing_ && queue_.empty() && !finishing_; }
+  // Runs on the loop each time a write completed and the writer became idle; cleared by passing
+  // nullptr (before whatever it points to goes).
+  void setOnIdle(std::function<void()> callback) { on_idle_ = std::move(callback); }
+
   // Runs once, on the loop, when the stream starts finishing: detach from what feeds it.
   // Runs at once when the stream is already finishing (a snapshot too big for the queue ends it
   // before the caller gets here), so the caller's clean-up is never skipped.
@@ -92,6 +99,9 @@ class LoopStreamWriter : public grpc::ServerWriteReactor<Message> {
         queue_.clear();
       }
       writeNext();
+      if (on_idle_ && idle()) {
+        on_idle_();
+      }
     });
   }
 
@@ -112,6 +122,7 @@ class LoopStreamWriter : public grpc::ServerWriteReactor<Message> {
   bool finished_ = false;
   grpc::Status final_status_;
   std::function<void()> on_finishing_;
+  std::function<void()> on_idle_;
 };
 
 }  // namespace pfd::rpc

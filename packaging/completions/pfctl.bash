@@ -5,7 +5,7 @@
 # Forward names come from the running pfd (`pfctl status -o json`); when pfd is not running, or
 # does not answer within two seconds, names are simply not offered.
 
-_pfctl_subcommands="status ls restart stop start logs watch describe reload version check"
+_pfctl_subcommands="status ls restart stop start logs watch describe tap reload version check"
 
 # The forward names pfd knows, one per line. Uses the pfctl being completed and its --socket, so
 # that `./build/pfctl --socket /tmp/x.sock stop <TAB>` asks the right daemon.
@@ -61,7 +61,7 @@ _pfctl() {
         ((i++))
         ;;
       --socket=*) socket=${word#--socket=} ;;
-      -o | --output | --tail)
+      -o | --output | --tail | --port | --max-bytes)
         ((i++))
         [[ ${COMP_WORDS[i]} == "=" ]] && ((i++))
         ;;
@@ -100,7 +100,7 @@ _pfctl() {
       esac
       return 0
       ;;
-    --tail)
+    --tail | --port | --max-bytes)
       return 0
       ;;
   esac
@@ -134,6 +134,10 @@ _pfctl() {
       ;;
     describe)
       options+=" -o --output"
+      ((${#given[@]} == 0)) && names_wanted=1
+      ;;
+    tap)
+      options+=" --port --max-bytes -x --hex --connections"
       ((${#given[@]} == 0)) && names_wanted=1
       ;;
     reload | version) ;;

@@ -4,7 +4,7 @@
 # Forward names come from the running pfd (`pfctl status -o json`); when pfd is not running, or
 # does not answer within two seconds, names are simply not offered.
 
-set -l __pfctl_commands status ls restart stop start logs watch describe reload version check
+set -l __pfctl_commands status ls restart stop start logs watch describe tap reload version check
 
 # The forward names pfd knows, one per line: asks the pfctl being completed, with its --socket.
 function __pfctl_forward_names
@@ -30,11 +30,12 @@ function __pfctl_unused_forward_names
     end
 end
 
-# True when the subcommand is logs (or describe) and it has its one name already.
+# True when the subcommand is logs (or describe, or tap) and it has its one name already.
 function __pfctl_logs_has_name
     set -l tokens (commandline -opc)
     set -l after (contains -i -- logs $tokens)
     or set after (contains -i -- describe $tokens)
+    or set after (contains -i -- tap $tokens)
     or return 1
     for token in $tokens[(math $after + 1)..-1]
         switch $token
@@ -66,6 +67,8 @@ complete -c pfctl -n "not __fish_seen_subcommand_from $__pfctl_commands" -a watc
     -d 'A live table of the forwards (event lines when piped)'
 complete -c pfctl -n "not __fish_seen_subcommand_from $__pfctl_commands" -a describe \
     -d 'Show one forward in full, with its last events'
+complete -c pfctl -n "not __fish_seen_subcommand_from $__pfctl_commands" -a tap \
+    -d 'Show the bytes that flow through a forward, as socat -v does'
 complete -c pfctl -n "not __fish_seen_subcommand_from $__pfctl_commands" -a reload \
     -d 'Read the config file again and apply it'
 complete -c pfctl -n "not __fish_seen_subcommand_from $__pfctl_commands" -a version \
@@ -94,5 +97,14 @@ complete -c pfctl -n '__fish_seen_subcommand_from logs' -l timestamps \
 
 complete -c pfctl -n '__fish_seen_subcommand_from status ls restart stop start watch' \
     -a '(__pfctl_unused_forward_names)' -d forward
+complete -c pfctl -n '__fish_seen_subcommand_from tap' -l port -x \
+    -d 'Only connections to this local port'
+complete -c pfctl -n '__fish_seen_subcommand_from tap' -l max-bytes -x \
+    -d 'Show at most N bytes of each chunk'
+complete -c pfctl -n '__fish_seen_subcommand_from tap' -s x -l hex -d 'A hex dump, as socat -x'
+complete -c pfctl -n '__fish_seen_subcommand_from tap' -l connections \
+    -d 'Only connections opening and closing'
+complete -c pfctl -n '__fish_seen_subcommand_from tap; and not __pfctl_logs_has_name' \
+    -a '(__pfctl_forward_names)' -d forward
 complete -c pfctl -n '__fish_seen_subcommand_from logs describe; and not __pfctl_logs_has_name' \
     -a '(__pfctl_forward_names)' -d forward

@@ -12,12 +12,17 @@ class FakeRelayConnection : public relay::Connection {
   explicit FakeRelayConnection(FakeConnectionPtr state) : state_(std::move(state)) {}
   ~FakeRelayConnection() override {
     state_->closed = true;
+    state_->tap = nullptr;
     state_->on_end = nullptr;
   }
 
   const std::string& peer() const override { return state_->peer; }
   uint64_t bytesIn() const override { return state_->bytes_in; }
   uint64_t bytesOut() const override { return state_->bytes_out; }
+  uint64_t bytesRead(relay::Direction direction) const override {
+    return direction == relay::Direction::kToUpstream ? state_->bytes_in : state_->bytes_out;
+  }
+  void setTap(relay::ConnectionTap* tap) override { state_->tap = tap; }
   void relayTo(const std::string& host, uint16_t port, const relay::RelayOptions& options,
                std::function<void(const relay::RelayEnd&)> on_end) override {
     state_->relay_calls++;
@@ -51,6 +56,13 @@ void FakeConnection::end(relay::RelayEnd end) {
     auto callback = on_end;
     callback(end);
   }
+}
+
+void FakeConnection::move(relay::Direction direction, const std::string& bytes) {
+  if (tap != nullptr) {
+    tap->onRelayed(direction, bytes.data(), bytes.size());
+  }
+  (direction == relay::Direction::kToUpstream ? bytes_in : bytes_out) += bytes.size();
 }
 
 absl::StatusOr<relay::ListenerPtr> FakeRelay::listen(const std::string& address, uint16_t port,

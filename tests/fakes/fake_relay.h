@@ -25,10 +25,13 @@ struct FakeConnection {
   bool closed = false;  // the Connection object was destroyed
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
+  relay::ConnectionTap* tap = nullptr;  // set by setTap()
 
   bool relayed() const { return relay_calls > 0; }
   // The relay reports the end of the connection (a close, an upstream failure...).
   void end(relay::RelayEnd end);
+  // The relay moves `bytes` one way: the tap (if any) sees them, and the counters grow.
+  void move(relay::Direction direction, const std::string& bytes);
 };
 using FakeConnectionPtr = std::shared_ptr<FakeConnection>;
 

@@ -98,7 +98,7 @@ def test_bash_offers_every_subcommand_pfctl_has(pfctl_bash, pfctl_bin, fake_pfct
 
 
 @pytest.mark.parametrize("subcommand", ["status", "ls", "restart", "stop", "start", "logs",
-                                        "watch", "reload", "version"])
+                                        "watch", "tap", "reload", "version"])
 def test_bash_offers_the_flags_of_each_subcommand(pfctl_bash, pfctl_bin, fake_pfctl, subcommand):
     offered = bash_complete(pfctl_bash, "_pfctl", ["pfctl", subcommand, "-"], fake_pfctl.env())
     expected = set(help_flags(run_help(pfctl_bin, subcommand, "--help"))) | {"--socket"}
@@ -106,7 +106,7 @@ def test_bash_offers_the_flags_of_each_subcommand(pfctl_bash, pfctl_bin, fake_pf
 
 
 @pytest.mark.parametrize("subcommand", ["status", "ls", "restart", "stop", "start", "logs",
-                                        "watch"])
+                                        "watch", "tap"])
 def test_bash_completes_forward_names_from_pfctl_status_json(pfctl_bash, fake_pfctl, subcommand):
     offered = bash_complete(pfctl_bash, "_pfctl", ["pfctl", subcommand, ""], fake_pfctl.env())
     assert offered == NAMES

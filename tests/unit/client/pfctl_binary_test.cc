@@ -283,7 +283,7 @@ TEST_F(PfctlBinaryTest, AnUnknownCommandIsNamedWithTheKnownOnes) {
   EXPECT_EQ(result.exit_code, 64);
   EXPECT_THAT(result.err,
               HasSubstr("pfctl: unknown command \"stauts\"; commands: status, "
-                        "restart, stop, start, logs, watch, describe, reload, version"));
+                        "restart, stop, start, logs, watch, describe, tap, reload, version"));
 }
 
 TEST_F(PfctlBinaryTest, StatusShortWithoutASummaryIsNotRunningAndAsksNothing) {
