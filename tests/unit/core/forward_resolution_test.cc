@@ -242,6 +242,7 @@ TEST_F(ForwardResolutionTest, APodThatRunsButIsNotReadyIsForwardedToAndSaysSo) {
   forward->activate();
   auto watch = launcher_.children()[0];
   answer(kDeployment);
+  pastTheListingWait();
   answer("web-x\t2026-11-24T10:00:00Z\tlive\tRunning\tFalse\thttp=8000,\n");
   ASSERT_EQ(forward->pod(), "web-x") << "the last resort: Running, not Ready";
   printForwarding(*launcher_.last(), forward->spec());
