@@ -174,6 +174,42 @@ TEST_F(ForwardClusterTest, AForwardStoppedWhileWaitingStaysStoppedWhenTheServerR
   EXPECT_EQ(forward->state(), ForwardState::kStopped);
 }
 
+TEST_F(ForwardClusterTest, AResumeHealsARunningForwardAtOnceAndLeavesTheOthersAlone) {
+  auto ready = makeForward(kubectlSpec());
+  ready->activate();
+  printForwarding(*launcher_.last(), ready->spec());
+  ASSERT_EQ(ready->state(), ForwardState::kReady);
+  auto old_child = launcher_.last();
+  ASSERT_TRUE(ready->healable());
+  ready->heal("resumed after 42m asleep");
+  EXPECT_EQ(old_child->terminate_calls, 1) << "no drain: its streams are dead";
+  dispatcher_.advance(milliseconds(2));  // the pacer: its first start was this very moment
+  ASSERT_EQ(launcher_.spawnCount(), 2u) << "a new kubectl at once";
+  printForwarding(*launcher_.last(), ready->spec());
+  EXPECT_EQ(ready->state(), ForwardState::kReady);
+
+  ForwardSpec spec = kubectlSpec();
+  spec.name = "stopped";
+  spec.ports = {{9090, "8000"}};
+  auto stopped = makeForward(spec);
+  stopped->activate();
+  stopped->stop();
+  EXPECT_FALSE(stopped->healable());
+  const size_t spawned = launcher_.spawnCount();
+  stopped->heal("resumed");
+  EXPECT_EQ(launcher_.spawnCount(), spawned);
+
+  spec.name = "waiting";
+  spec.ports = {{9091, "8000"}};
+  auto waiting = makeForward(spec);
+  waiting->activate();
+  dispatcher_.advance(milliseconds(2));
+  ASSERT_EQ(launcher_.spawnCount(), spawned + 1);
+  failOnTheApiServer(*launcher_.last());
+  ASSERT_TRUE(waiting->waitingForCluster());
+  EXPECT_FALSE(waiting->healable()) << "its cluster is checked anyway";
+}
+
 TEST_F(ForwardClusterTest, CommandForwardsHaveNoCluster) {
   ForwardSpec spec{
       .name = "cmd", .command = {"socat", "TCP-LISTEN:8080", "TCP:db:5432"}, .ports = {{8080, ""}}};
