@@ -35,10 +35,13 @@ std::string Cluster::downText() const {
 }
 
 std::optional<event::SystemTime> Cluster::nextCheck() const {
-  if (health_ != ClusterHealth::kDown || !check_timer_->enabled()) {
+  if (health_ != ClusterHealth::kDown) {
     return std::nullopt;
   }
   event::Dispatcher& dispatcher = hub_.dispatcher();
+  if (check_ != nullptr || !check_timer_->enabled()) {
+    return dispatcher.systemTime();  // one is under way
+  }
   return dispatcher.systemTime() + (next_check_at_ - dispatcher.monotonicTime());
 }
 

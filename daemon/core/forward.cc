@@ -323,8 +323,16 @@ void Forward::waitForCluster(const std::string& reason, bool suspect,
   }
   if (cluster.health() == ClusterHealth::kDown) {
     showClusterWait(cluster.downText());
+    return;
+  }
+  // The check takes a round trip: the forward says BACKOFF only once it knows whose failure it
+  // was (its own backoff, or the cluster's wait), so a healthy cluster costs no extra transition.
+  const std::string text =
+      absl::StrCat(reason, "; checking the API server of ", cluster.contextPhrase());
+  if (state_ == ForwardState::kReady || state_ == ForwardState::kUnhealthy) {
+    setState(ForwardState::kStarting, text);
   } else {
-    showClusterWait(absl::StrCat(reason, "; checking the API server of ", cluster.contextPhrase()));
+    note(text);
   }
 }
 
@@ -333,11 +341,7 @@ void Forward::showClusterWait(const std::string& text) {
     recordError(text);
     events_.recordClusterDown(context_.dispatcher.systemTime(), text);
   }
-  setState(ForwardState::kBackoff,
-           absl::StrContains(text, "checking the API server")
-               ? text
-               : absl::StrCat(text, "; waiting for it"),
-           /*quiet=*/true);
+  setState(ForwardState::kBackoff, absl::StrCat(text, "; waiting for it"), /*quiet=*/true);
 }
 
 void Forward::onClusterUp(bool was_down, const std::string& reason,

@@ -44,7 +44,7 @@ TEST_F(ForwardClusterTest, AForwardThatCannotReachTheApiServerWaitsForItsCluster
 
   // kubectl could not reach the API server: the cluster is looked at.
   ASSERT_EQ(checker_.inFlight(), 1u);
-  EXPECT_EQ(forward->state(), ForwardState::kBackoff);
+  EXPECT_EQ(forward->state(), ForwardState::kStarting) << "until the check says whose failure";
   EXPECT_TRUE(forward->waitingForCluster());
   checker_.answer(down());
   dispatcher_.runPosted();
