@@ -308,13 +308,13 @@ void Forward::enterFailed(const std::string& reason) {
 }
 
 void Forward::waitForCluster(const std::string& reason, bool suspect,
-                             std::optional<Milliseconds> own_delay) {
+                             std::function<void()> if_fine) {
   retry_timer_->disable();
   Cluster& cluster = **cluster_;
   Cluster::WaitCallbacks callbacks{
       .on_down = [this](const std::string& text) { showClusterWait(text); },
-      .on_up = [this, reason,
-                own_delay](bool was_down) { onClusterUp(was_down, reason, own_delay); }};
+      .on_up = [this,
+                if_fine = std::move(if_fine)](bool was_down) { onClusterUp(was_down, if_fine); }};
   cluster_wait_ = suspect ? cluster.suspect(reason, std::move(callbacks))
                           : cluster.waitIfNotUp(std::move(callbacks));
   if (cluster_wait_ == nullptr) {
@@ -344,8 +344,9 @@ void Forward::showClusterWait(const std::string& text) {
   setState(ForwardState::kBackoff, absl::StrCat(text, "; waiting for it"), /*quiet=*/true);
 }
 
-void Forward::onClusterUp(bool was_down, const std::string& reason,
-                          std::optional<Milliseconds> own_delay) {
+void Forward::onClusterUp(bool was_down, const std::function<void()>& if_fine) {
+  // The wait owns the callback that owns `if_fine`: keep a copy past the wait's release.
+  const std::function<void()> then = if_fine;
   cluster_wait_.reset();
   if (lifecycle_ != Lifecycle::kRunning) {
     return;
@@ -359,8 +360,8 @@ void Forward::onClusterUp(bool was_down, const std::string& reason,
     run();
     return;
   }
-  if (own_delay.has_value()) {
-    enterBackoff(reason, *own_delay);  // the API server is fine: the failure was ours
+  if (then) {
+    then();  // the API server is fine: the failure was the forward's own
     return;
   }
   run();

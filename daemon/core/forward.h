@@ -230,14 +230,13 @@ class Forward : private TunnelObserver {
   void askPortOwner(const std::string& address, uint16_t port,
                     std::function<void(const std::string& in_use)> done);
   void enterBackoff(const std::string& reason, Milliseconds delay);
-  // The run failed in a way that may be the cluster's (cluster_level), or the cluster is not up:
-  // wait for the cluster instead of backing off alone. `own_delay`: the backoff to apply if the
-  // cluster turns out fine at once (the failure was this forward's); nullopt when waiting to
-  // start.
-  void waitForCluster(const std::string& reason, bool suspect,
-                      std::optional<Milliseconds> own_delay);
+  // The run failed in a way that may be the cluster's (suspect), or the cluster is not up: wait
+  // for the cluster instead of backing off alone. `if_fine` runs if the cluster turns out fine
+  // at once (the failure was this forward's: its own backoff, or a look at its pod); a cluster
+  // that was down and answers again starts the forward with a fresh history.
+  void waitForCluster(const std::string& reason, bool suspect, std::function<void()> if_fine);
   void showClusterWait(const std::string& text);
-  void onClusterUp(bool was_down, const std::string& reason, std::optional<Milliseconds> own_delay);
+  void onClusterUp(bool was_down, const std::function<void()>& if_fine);
   void acquireCluster();
   void enterFailed(const std::string& reason);
   // `quiet`: logged at debug level (a cluster's outage is one line, the cluster's, not one per

@@ -53,7 +53,7 @@ void Forward::run(bool fresh_listing) {
     return;
   }
   if (cluster_ != nullptr && !(*cluster_)->up()) {
-    waitForCluster((*cluster_)->reason(), /*suspect=*/false, std::nullopt);
+    waitForCluster((*cluster_)->reason(), /*suspect=*/false, nullptr);
     return;
   }
   if (context_.pacer == nullptr) {
@@ -385,7 +385,8 @@ void Forward::afterRun(const Tunnel& tunnel, const TunnelEnd& end) {
         ready_for.has_value() ? budget_.afterRun(spec_.backoff, ready_for, true, context_.random())
                               : budget_.afterFailedStart(spec_.backoff, context_.random());
     recordError(end.reason);
-    waitForCluster(end.reason, end.cluster_level, own_delay);
+    waitForCluster(end.reason, end.cluster_level,
+                   [this, reason = end.reason, own_delay] { enterBackoff(reason, own_delay); });
     return;
   }
   if (end.cause == TunnelCause::kNoPod) {
@@ -421,9 +422,19 @@ void Forward::afterRun(const Tunnel& tunnel, const TunnelEnd& end) {
     // Whether this counts as a failure depends on whether the pod is still there: look again,
     // past the watch's cache, and decide when the answer comes (onTunnelResolved), unless the
     // pod watch says first that the pod is going (onPodEvent).
-    pod_check_ = PodCheck{.pod = tunnel.pod(), .ready_for = ready_for, .reason = end.reason};
-    note(absl::StrCat(end.reason, "; checking whether pod ", tunnel.pod(), " is still there"));
-    run(/*fresh_listing=*/true);
+    PodCheck check{.pod = tunnel.pod(), .ready_for = ready_for, .reason = end.reason};
+    auto look_at_the_pod = [this, check] {
+      pod_check_ = check;
+      note(absl::StrCat(check.reason, "; checking whether pod ", check.pod, " is still there"));
+      run(/*fresh_listing=*/true);
+    };
+    if (cluster_ != nullptr) {
+      // A lost session is also what every forward sees when the API server goes: one cheap
+      // check of the cluster first, instead of a `kubectl get pods` per forward.
+      waitForCluster(end.reason, /*suspect=*/true, std::move(look_at_the_pod));
+      return;
+    }
+    look_at_the_pod();
     return;
   }
   // A failed probe already took failureThreshold periods to show; an immediate retry is for

@@ -5,18 +5,6 @@
 namespace pfd::rpc {
 namespace {
 
-const char* probeKindName(core::ProbeSpec::Kind kind) {
-  switch (kind) {
-    case core::ProbeSpec::Kind::kHttpGet:
-      return "httpGet";
-    case core::ProbeSpec::Kind::kTcpSocket:
-      return "tcpSocket";
-    case core::ProbeSpec::Kind::kExec:
-      return "exec";
-  }
-  return "";
-}
-
 void toProto(const core::ProbeSpec& probe, v1::ProbeSettings* out) {
   out->set_kind(probeKindName(probe.kind));
   if (probe.kind == core::ProbeSpec::Kind::kExec) {

@@ -3,18 +3,6 @@
 namespace pfd::rpc {
 namespace {
 
-const char* probeKindName(core::ProbeSpec::Kind kind) {
-  switch (kind) {
-    case core::ProbeSpec::Kind::kHttpGet:
-      return "httpGet";
-    case core::ProbeSpec::Kind::kTcpSocket:
-      return "tcpSocket";
-    case core::ProbeSpec::Kind::kExec:
-      return "exec";
-  }
-  return "";
-}
-
 const char* sourceName(core::LogLine::Source source) {
   switch (source) {
     case core::LogLine::Source::kStdout:
@@ -28,6 +16,18 @@ const char* sourceName(core::LogLine::Source source) {
 }
 
 }  // namespace
+
+const char* probeKindName(core::ProbeSpec::Kind kind) {
+  switch (kind) {
+    case core::ProbeSpec::Kind::kHttpGet:
+      return "httpGet";
+    case core::ProbeSpec::Kind::kTcpSocket:
+      return "tcpSocket";
+    case core::ProbeSpec::Kind::kExec:
+      return "exec";
+  }
+  return "";
+}
 
 void toTimestamp(event::SystemTime time, google::protobuf::Timestamp* out) {
   const auto since_epoch =

@@ -126,6 +126,25 @@ def assert_all_waiting_on_the_cluster(pfd) -> None:
         assert "API server unreachable (context fake-a)" in forward["lastError"], forward
 
 
+def bring_back_and_check(pfd, ports, pods, counted, mark, down_at, bring_back, outage,
+                         report_figure) -> None:
+    """Brings the server back, then: every forward serving and READY from its first start, at
+    most 25 kubectl started while it was away, one warning for the cluster."""
+    back = pfd.mark()
+    up_at = time.time()
+    bring_back()
+    answered = serve_all_after(ports, pods)
+    ready_at = wait_all_ready_after(pfd, back)
+
+    during = kubectl_starts(counted, down_at, up_at)
+    warnings = [line for line in pfd.log.lines()[mark:back] if UNREACHABLE_LINE.search(line)]
+    report_figure(f"20 forwards, {outage}: {len(during)} kubectl started during the outage; "
+                  f"last forward READY {ready_at - up_at:.2f} s and serving "
+                  f"{max(answered) - up_at:.2f} s after the server answered again")
+    assert len(during) <= 25, during
+    assert len(warnings) == 1, warnings
+
+
 def hold(began: float, seconds: float) -> None:
     remaining = began + seconds - time.time()
     if remaining > 0:
@@ -143,19 +162,8 @@ def test_twenty_forwards_wait_on_their_cluster_through_a_20s_refusal(
     hold(down_at, 20)
     assert_all_waiting_on_the_cluster(pfd)
 
-    back = pfd.mark()
-    up_at = time.time()
-    cluster.api_up()
-    answered = serve_all_after(ports, pods)
-    ready_at = wait_all_ready_after(pfd, back)
-
-    during = kubectl_starts(counted, down_at, up_at)
-    warnings = [line for line in pfd.log.lines()[mark:back] if UNREACHABLE_LINE.search(line)]
-    report_figure(f"20 forwards, API refused 20 s: {len(during)} kubectl started during the "
-                  f"outage; last forward READY {ready_at - up_at:.2f} s and serving "
-                  f"{max(answered) - up_at:.2f} s after the server was back")
-    assert len(during) <= 25, during
-    assert len(warnings) == 1, warnings
+    bring_back_and_check(pfd, ports, pods, counted, mark, down_at, cluster.api_up,
+                         "API refused 20 s", report_figure)
 
 
 def test_twenty_forwards_wait_on_their_cluster_through_a_15s_hang(
@@ -171,17 +179,6 @@ def test_twenty_forwards_wait_on_their_cluster_through_a_15s_hang(
     hold(down_at, 15)
     assert_all_waiting_on_the_cluster(pfd)
 
-    back = pfd.mark()
-    up_at = time.time()
-    cluster.api_hang(False)
-    answered = serve_all_after(ports, pods)
-    ready_at = wait_all_ready_after(pfd, back)
-
-    during = kubectl_starts(counted, down_at, up_at)
-    warnings = [line for line in pfd.log.lines()[mark:back] if UNREACHABLE_LINE.search(line)]
-    report_figure(f"20 forwards, API hung 15 s after `pfctl restart --all`: {len(during)} "
-                  f"kubectl started during the outage; last forward READY "
-                  f"{ready_at - up_at:.2f} s and serving {max(answered) - up_at:.2f} s after "
-                  f"the server answered again")
-    assert len(during) <= 25, during
-    assert len(warnings) == 1, warnings
+    bring_back_and_check(pfd, ports, pods, counted, mark, down_at,
+                         lambda: cluster.api_hang(False),
+                         "API hung 15 s after `pfctl restart --all`", report_figure)

@@ -210,6 +210,27 @@ TEST_F(ForwardClusterTest, AResumeHealsARunningForwardAtOnceAndLeavesTheOthersAl
   EXPECT_FALSE(waiting->healable()) << "its cluster is checked anyway";
 }
 
+TEST_F(ForwardClusterTest, ALostSessionChecksTheClusterBeforeLookingAtThePod) {
+  ForwardSpec spec = kubectlSpec();
+  spec.target = "deployment/web";
+  auto forward = makeForward(spec);
+  forward->activate();
+  answer("Deployment\napp=web,\n\n\n");
+  answer("web-1\t2026-11-24T10:05:00Z\tlive\tRunning\tTrue\thttp=8000,\n");
+  printForwarding(*launcher_.last(), spec);
+  ASSERT_EQ(forward->state(), ForwardState::kReady);
+  const size_t spawned = launcher_.spawnCount();
+
+  launcher_.last()->printError("error: lost connection to pod");
+  dispatcher_.runPosted();
+  ASSERT_EQ(checker_.inFlight(), 1u);
+  EXPECT_EQ(launcher_.spawnCount(), spawned) << "no `kubectl get pods` before the check";
+  checker_.answer({.up = true});
+  dispatcher_.advance(milliseconds(2));  // the pacer
+  ASSERT_EQ(launcher_.spawnCount(), spawned + 1);
+  EXPECT_EQ(launcher_.last()->spec.argv[2], "pods") << "the cluster is fine: look at the pod";
+}
+
 TEST_F(ForwardClusterTest, CommandForwardsHaveNoCluster) {
   ForwardSpec spec{
       .name = "cmd", .command = {"socat", "TCP-LISTEN:8080", "TCP:db:5432"}, .ports = {{8080, ""}}};
