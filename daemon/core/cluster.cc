@@ -45,6 +45,14 @@ std::optional<event::SystemTime> Cluster::nextCheck() const {
   return dispatcher.systemTime() + (next_check_at_ - dispatcher.monotonicTime());
 }
 
+size_t Cluster::waiting() const {
+  size_t forwards = 0;
+  for (const auto& [id, waiter] : waiters_) {
+    forwards += waiter.callbacks.forward ? 1 : 0;
+  }
+  return forwards;
+}
+
 Cluster::WaitPtr Cluster::addWaiter(WaitCallbacks callbacks) {
   const uint64_t id = next_waiter_++;
   waiters_[id] = Waiter{std::move(callbacks)};
@@ -136,10 +144,10 @@ void Cluster::becomeDown(const ClusterCheckResult& result) {
   reason_ = result.reason;
   setHealth(ClusterHealth::kDown);
   const std::string text = downText();
-  spdlog::warn(
-      "{}; {} waiting for it, checking every {}", text,
-      waiters_.size() == 1 ? std::string("1 forward") : absl::StrCat(waiters_.size(), " forwards"),
-      formatDelay(hub_.options().check_interval));
+  const size_t forwards = waiting();
+  spdlog::warn("{}; {} waiting for it, checking every {}", text,
+               forwards == 1 ? std::string("1 forward") : absl::StrCat(forwards, " forwards"),
+               formatDelay(hub_.options().check_interval));
   std::vector<std::function<void(const std::string&)>> told;
   for (auto& [id, waiter] : waiters_) {
     if (waiter.callbacks.on_down) {
@@ -157,13 +165,13 @@ void Cluster::becomeUp() {
   setHealth(ClusterHealth::kUp);
   slow_checks_ = 0;
   check_timer_->disable();
+  const size_t forwards = waiting();
   std::map<uint64_t, Waiter> waiters = std::move(waiters_);
   waiters_.clear();
   if (was_down) {
-    spdlog::info(
-        "API server of {} answers again after {} down: starting {}", contextPhrase(),
-        formatDelay(std::chrono::duration_cast<Milliseconds>(down_for)),
-        waiters.size() == 1 ? std::string("1 forward") : absl::StrCat(waiters.size(), " forwards"));
+    spdlog::info("API server of {} answers again after {} down: starting {}", contextPhrase(),
+                 formatDelay(std::chrono::duration_cast<Milliseconds>(down_for)),
+                 forwards == 1 ? std::string("1 forward") : absl::StrCat(forwards, " forwards"));
   }
   for (auto& [id, waiter] : waiters) {
     if (waiter.callbacks.on_up) {

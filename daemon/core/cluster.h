@@ -73,6 +73,8 @@ class Cluster {
     // The API server answers. `was_down`: it had been confirmed down (start now, a fresh
     // history); false: the check passed at once, so the failure was the forward's own.
     std::function<void(bool was_down)> on_up;
+    // A forward (counted in messages and status), not a pod watch.
+    bool forward = true;
   };
   class Wait;
   using WaitPtr = std::unique_ptr<Wait>;
@@ -102,7 +104,8 @@ class Cluster {
   // Since when it is in its health (down: since the check confirmed it).
   event::SystemTime since() const { return since_; }
   std::optional<event::SystemTime> nextCheck() const;
-  size_t waiting() const { return waiters_.size(); }
+  // Forwards waiting for it (pod watches wait too, uncounted).
+  size_t waiting() const;
   // "API server unreachable (context kind-dev): connection refused on 127.0.0.1:6443".
   std::string downText() const;
 

@@ -152,15 +152,17 @@ class PodWatchHub::Watch {
   // The API server failed it, or is known to be away: one check for the whole cluster, and the
   // watch starts again the moment the server answers.
   void waitForCluster(bool suspect, const std::string& reason) {
-    Cluster::WaitCallbacks callbacks{.on_down = nullptr, .on_up = [this](bool was_down) {
-                                       cluster_wait_.reset();
-                                       if (was_down) {
-                                         failures_ = 0;
-                                         start();
-                                       } else {
-                                         scheduleRestart();
-                                       }
-                                     }};
+    Cluster::WaitCallbacks callbacks;
+    callbacks.forward = false;
+    callbacks.on_up = [this](bool was_down) {
+      cluster_wait_.reset();
+      if (was_down) {
+        failures_ = 0;
+        start();
+      } else {
+        scheduleRestart();
+      }
+    };
     cluster_wait_ = suspect ? (*cluster_)->suspect(reason, std::move(callbacks))
                             : (*cluster_)->waitIfNotUp(std::move(callbacks));
     if (cluster_wait_ == nullptr) {
