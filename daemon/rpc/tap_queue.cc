@@ -6,8 +6,8 @@
 
 namespace pfd::rpc {
 
-bool TapQueue::admit(size_t cost) {
-  if (bytes_ + cost > limit_) {
+bool TapQueue::admit(size_t cost, size_t limit) {
+  if (bytes_ + cost > limit) {
     return false;
   }
   if (dropping()) {
@@ -19,7 +19,7 @@ bool TapQueue::admit(size_t cost) {
 }
 
 void TapQueue::add(const core::TapChunk& chunk) {
-  if (!admit(chunk.data.size() + kEventOverhead)) {
+  if (!admit(chunk.data.size() + kEventOverhead, limit_)) {
     dropped_.set_chunks(dropped_.chunks() + 1);
     dropped_.set_bytes(dropped_.bytes() + chunk.length);
     return;
@@ -37,7 +37,8 @@ void TapQueue::add(const core::TapChunk& chunk) {
 }
 
 void TapQueue::add(const core::TapConnectionEvent& event) {
-  if (!admit(event.peer.size() + event.reason.size() + kEventOverhead)) {
+  if (!admit(event.peer.size() + event.reason.size() + kEventOverhead,
+             limit_ + kConnectionHeadroom)) {
     dropped_.set_connection_events(dropped_.connection_events() + 1);
     return;
   }

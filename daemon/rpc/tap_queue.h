@@ -19,6 +19,9 @@ class TapQueue {
   static constexpr size_t kDefaultLimit = size_t{1024} * 1024;
   // Counted for each event besides its bytes, so that many tiny events are bounded too.
   static constexpr size_t kEventOverhead = 64;
+  // Room kept for connections opening and closing beyond the limit chunks fill: a stalled tap
+  // loses bytes, not the lines that say which connection ended (about 500 events).
+  static constexpr size_t kConnectionHeadroom = size_t{64} * 1024;
 
   explicit TapQueue(size_t limit = kDefaultLimit) : limit_(limit) {}
 
@@ -32,7 +35,7 @@ class TapQueue {
  private:
   bool dropping() const { return dropped_.chunks() > 0 || dropped_.connection_events() > 0; }
   // Room for `cost` more bytes; puts the pending drop notice first when there is.
-  bool admit(size_t cost);
+  bool admit(size_t cost, size_t limit);
 
   size_t limit_;
   size_t bytes_ = 0;

@@ -50,11 +50,29 @@ TEST(TapQueueTest, DropsWhatDoesNotFitAndSaysSoWhereTheGapIs) {
   for (int i = 0; i < 4; ++i) {
     queue.add(chunkOf(kilobyte));
   }
-  queue.add(core::TapConnectionEvent{.connection = 1});  // dropped too: the queue is full
-  queue.take();
+  queue.add(core::TapConnectionEvent{.connection = 1});  // kept: connections have headroom
+  v1::TapMessage full = queue.take();
+  ASSERT_EQ(full.events_size(), 5);
+  EXPECT_TRUE(full.events(3).has_dropped());
+  EXPECT_TRUE(full.events(4).has_connection()) << "which connection ended is never lost";
   queue.add(chunkOf("after"));
   v1::TapMessage later = queue.take();
   EXPECT_EQ(later.events_size(), 1) << "drops reported once, with the batch they happened in";
+}
+
+TEST(TapQueueTest, ConnectionEventsHaveBoundedHeadroomBeyondTheChunks) {
+  const size_t limit = 4 * 1024;
+  TapQueue queue(limit);
+  while (queue.bytes() + 1024 + TapQueue::kEventOverhead <= limit) {
+    queue.add(chunkOf(std::string(1024, 'x')));
+  }
+  for (int i = 0; i < 100000; ++i) {  // a flood of connections while the tap is stalled
+    queue.add(core::TapConnectionEvent{.connection = static_cast<uint64_t>(i)});
+  }
+  EXPECT_LE(queue.bytes(), limit + TapQueue::kConnectionHeadroom);
+  v1::TapMessage message = queue.take();
+  EXPECT_TRUE(message.events(message.events_size() - 1).has_dropped());
+  EXPECT_GT(message.events(message.events_size() - 1).dropped().connection_events(), 0u);
 }
 
 TEST(TapQueueTest, ADropBetweenKeptEventsIsReportedBeforeTheNextKeptOne) {
