@@ -58,8 +58,8 @@ TEST_F(ForwardTapTest, ConnectionsAreUntappedWhileNoTapIsAttached) {
 }
 
 TEST_F(ForwardTapTest, ATapSeesBothDirectionsInOrderWithOffsets) {
-  auto forward = readyForward();
   RecordingSink sink;
+  auto forward = readyForward();
   ASSERT_TRUE(forward->tap(&sink, TapFilter{}).ok());
   auto connection = relay_.connect("127.0.0.1", 8080);
   ASSERT_NE(connection->tap, nullptr);
@@ -86,10 +86,10 @@ TEST_F(ForwardTapTest, ATapSeesBothDirectionsInOrderWithOffsets) {
 }
 
 TEST_F(ForwardTapTest, AConnectionOpenBeforeTheTapIsTappedFromWhereItIs) {
+  RecordingSink sink;  // outlives the forward, which tells it the tap ended
   auto forward = readyForward();
   auto connection = relay_.connect("127.0.0.1", 8080);
   connection->move(Direction::kToUpstream, "before");
-  RecordingSink sink;
   ASSERT_TRUE(forward->tap(&sink, TapFilter{}).ok());
   connection->move(Direction::kToUpstream, "after");
   ASSERT_THAT(sink.chunks, SizeIs(1));
@@ -103,10 +103,10 @@ TEST_F(ForwardTapTest, AConnectionOpenBeforeTheTapIsTappedFromWhereItIs) {
 TEST_F(ForwardTapTest, FiltersByPortTruncatesAndConnectionsOnlySeeNoBytes) {
   ForwardSpec spec = kubectlSpec();
   spec.ports = {{8080, "8000"}, {9090, "9000"}};
-  auto forward = readyForward(spec);
   RecordingSink on_9090;
   RecordingSink cut;
   RecordingSink connections_only;
+  auto forward = readyForward(spec);
   ASSERT_TRUE(forward->tap(&on_9090, TapFilter{.port = 9090}).ok());
   ASSERT_TRUE(forward->tap(&cut, TapFilter{.max_bytes = 3}).ok());
   ASSERT_TRUE(forward->tap(&connections_only, TapFilter{.connections_only = true}).ok());
@@ -130,8 +130,8 @@ TEST_F(ForwardTapTest, FiltersByPortTruncatesAndConnectionsOnlySeeNoBytes) {
 }
 
 TEST_F(ForwardTapTest, ATapFollowsTheForwardAcrossAHeal) {
-  auto forward = readyForward();
   RecordingSink sink;
+  auto forward = readyForward();
   ASSERT_TRUE(forward->tap(&sink, TapFilter{}).ok());
   launcher_.last()->exit(1);
   dispatcher_.advance(milliseconds(1000));
@@ -164,14 +164,15 @@ TEST_F(ForwardTapTest, ForwardsWhosePortsPfdDoesNotHoldRefuseATap) {
 }
 
 TEST_F(ForwardTapTest, RemovingTheForwardEndsItsTaps) {
-  auto forward = readyForward();
   RecordingSink sink;
+  auto forward = readyForward();
   ASSERT_TRUE(forward->tap(&sink, TapFilter{}).ok());
   forward->shutdown();
   EXPECT_THAT(sink.ended, HasSubstr("forward web was removed"));
 }
 
 TEST_F(ForwardTapTest, ASinkMayDetachItselfWhileItIsTold) {
+  RecordingSink staying;
   auto forward = readyForward();
   struct Leaving : RecordingSink {
     Forward* forward = nullptr;
@@ -181,7 +182,6 @@ TEST_F(ForwardTapTest, ASinkMayDetachItselfWhileItIsTold) {
     }
   } leaving;
   leaving.forward = forward.get();
-  RecordingSink staying;
   ASSERT_TRUE(forward->tap(&leaving, TapFilter{}).ok());
   ASSERT_TRUE(forward->tap(&staying, TapFilter{}).ok());
   auto connection = relay_.connect("127.0.0.1", 8080);
