@@ -15,7 +15,7 @@ Cluster::Cluster(ClusterHub& hub, ClusterKey key)
     : hub_(hub),
       key_(std::move(key)),
       since_(hub.dispatcher().systemTime()),
-      check_timer_(hub.dispatcher().createTimer([this] { startCheck(); })) {}
+      check_timer_(hub.dispatcher().createTimer([this] { onCheckTimer(); })) {}
 
 Cluster::~Cluster() = default;
 
@@ -39,7 +39,7 @@ std::optional<event::SystemTime> Cluster::nextCheck() const {
     return std::nullopt;
   }
   event::Dispatcher& dispatcher = hub_.dispatcher();
-  if (check_ != nullptr || !check_timer_->enabled()) {
+  if (!check_timer_->enabled()) {
     return dispatcher.systemTime();  // one is under way
   }
   return dispatcher.systemTime() + (next_check_at_ - dispatcher.monotonicTime());
@@ -66,7 +66,7 @@ Cluster::WaitPtr Cluster::suspect(const std::string& reason, WaitCallbacks callb
   if (health_ == ClusterHealth::kUp) {
     reason_ = reason;
     setHealth(ClusterHealth::kChecking);
-    if (check_ == nullptr) {
+    if (checks_.empty()) {
       startCheck();
     }
   }
@@ -82,23 +82,42 @@ Cluster::WaitPtr Cluster::waitIfNotUp(WaitCallbacks callbacks) {
 
 void Cluster::checkNow(const std::string& why) {
   spdlog::debug("checking the API server of {}: {}", contextPhrase(), why);
-  if (check_ != nullptr) {
-    recheck_ = true;  // the answer in flight may predate the change
+  if (checks_.size() >= hub_.options().max_checks_in_flight) {
+    recheck_ = true;  // the answers in flight may predate the change
     return;
   }
-  check_timer_->disable();
   startCheck();
 }
 
 void Cluster::startCheck() {
   recheck_ = false;
+  const uint64_t id = next_check_id_++;
   const event::MonotonicTime started = hub_.dispatcher().monotonicTime();
-  check_ = hub_.checker().check(key_, [this, started](ClusterCheckResult result) {
+  next_check_at_ = started + hub_.options().check_interval;
+  checks_[id] = hub_.checker().check(key_, [this, id](ClusterCheckResult result) {
     // The check is inside its own callback: release it on the next turn.
-    hub_.dispatcher().post([released = std::move(check_)] {});
-    next_check_at_ = started + hub_.options().check_interval;
+    auto it = checks_.find(id);
+    if (it == checks_.end()) {
+      return;  // let go when the cluster came up: an older answer says nothing new
+    }
+    hub_.dispatcher().post([released = std::move(it->second)] {});
+    checks_.erase(it);
     onChecked(result);
   });
+  if (health_ == ClusterHealth::kDown && slow_checks_ == 0) {
+    // The next cheap check goes out on time whether or not this one answers by then.
+    check_timer_->enable(hub_.options().check_interval);
+  }
+}
+
+void Cluster::onCheckTimer() {
+  if (health_ == ClusterHealth::kUp && !recheck_) {
+    return;
+  }
+  if (checks_.size() >= hub_.options().max_checks_in_flight) {
+    return;  // the next answer schedules the next check
+  }
+  startCheck();
 }
 
 void Cluster::onChecked(const ClusterCheckResult& result) {
@@ -118,7 +137,7 @@ void Cluster::onChecked(const ClusterCheckResult& result) {
   }
   if (recheck_) {
     check_timer_->enable(Milliseconds(0));
-  } else if (health_ == ClusterHealth::kDown) {
+  } else if (health_ == ClusterHealth::kDown && (checks_.empty() || slow_checks_ == 0)) {
     scheduleCheck();
   }
 }
@@ -165,6 +184,10 @@ void Cluster::becomeUp() {
   setHealth(ClusterHealth::kUp);
   slow_checks_ = 0;
   check_timer_->disable();
+  recheck_ = false;
+  // Older checks still in flight (a hung server's) have nothing left to say.
+  hub_.dispatcher().post([released = std::move(checks_)] {});
+  checks_.clear();
   const size_t forwards = waiting();
   std::map<uint64_t, Waiter> waiters = std::move(waiters_);
   waiters_.clear();

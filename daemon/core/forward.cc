@@ -204,6 +204,7 @@ void Forward::replaceSpec(ForwardSpec spec) {
   pod_ = spec_.isCommand() ? "" : podOfTarget(spec_.target);
   pod_not_ready_ = false;
   target_cache_.reset();
+  served_.reset();
   prefetch_.reset();
   pod_watch_.reset();  // the namespace or context may have changed
   acquireCluster();
@@ -357,6 +358,7 @@ void Forward::onClusterUp(bool was_down, const std::function<void()>& if_fine) {
         context_.dispatcher.systemTime(),
         absl::StrCat("API server of ", (*cluster_)->contextPhrase(), " answers again: starting"));
     budget_.reset();
+    presume_served_pod_ = true;
     run();
     return;
   }

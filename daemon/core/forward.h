@@ -251,6 +251,8 @@ class Forward : private TunnelObserver {
   std::optional<Milliseconds> readyFor() const;
   // The pod watch has listed the namespace and says `pod` is terminating, not Ready or gone.
   bool podLeavingByWatch(const std::string& pod) const;
+  // The pod watch has listed the namespace: resolution needs no kubectl and no wait.
+  bool podsKnownByWatch() const;
 
   ForwardSpec spec_;
   ForwardContext& context_;
@@ -325,6 +327,10 @@ class Forward : private TunnelObserver {
   bool moving_ = false;
   int pod_waits_ = 0;  // re-checks while moving with no Ready pod; they slow down
   std::optional<TargetObject> target_cache_;  // the workload's selector, kept across runs
+  // The resolution of the last run that was READY, and whether the next run goes straight to
+  // its pod (the first run after the cluster was down; see TunnelOptions::presumed).
+  std::optional<Resolution> served_;
+  bool presume_served_pod_ = false;
   std::optional<ProbeStatus> probe_status_;
   PortOwnerQueryPtr owner_query_;
   // Declared before the wait, which must go first.

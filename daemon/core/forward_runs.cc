@@ -73,10 +73,16 @@ void Forward::startTunnel(bool fresh_listing) {
     pod_watch_ = context_.pod_watches->registerForward(
         spec_, [this](const PodEvent& event) { onPodEvent(event); });
   }
-  current_ = std::make_unique<Tunnel>(
-      spec_, tunnelContext(), target_cache_,
-      TunnelOptions{.probe_on_phase = children_started_ == 0, .fresh_listing = fresh_listing},
-      static_cast<TunnelObserver&>(*this));
+  std::optional<Resolution> presumed;
+  if (std::exchange(presume_served_pod_, false) && served_.has_value() && !fresh_listing &&
+      !podsKnownByWatch()) {
+    presumed = served_;
+  }
+  current_ = std::make_unique<Tunnel>(spec_, tunnelContext(), target_cache_,
+                                      TunnelOptions{.probe_on_phase = children_started_ == 0,
+                                                    .fresh_listing = fresh_listing,
+                                                    .presumed = std::move(presumed)},
+                                      static_cast<TunnelObserver&>(*this));
   current_id_ = ++last_id_;
   if (needsResolution(spec_)) {
     setState(ForwardState::kStarting, absl::StrCat("looking for a pod of ", spec_.target));
@@ -293,6 +299,7 @@ void Forward::onTunnelReady(Tunnel& tunnel) {
   ready_since_ = context_.dispatcher.monotonicTime();
   moving_ = false;
   pod_waits_ = 0;
+  served_ = tunnel.resolution();
   if (!tunnel.pod().empty()) {
     pod_ = tunnel.pod();
   }
@@ -366,6 +373,20 @@ void Forward::afterRun(const Tunnel& tunnel, const TunnelEnd& end) {
   const bool was_pod_check = pod_check_.has_value();
   pod_check_.reset();
   if (lifecycle_ != Lifecycle::kRunning) {
+    return;
+  }
+  const bool cluster_fine = cluster_ == nullptr || (!end.cluster_level && (*cluster_)->up());
+  if (tunnel.presumed() && !ready_for.has_value() && cluster_fine) {
+    // The pod it served before the outage did not serve again (most likely it was replaced
+    // meanwhile): not a failure of the forward, so no backoff; look for the pod now.
+    served_.reset();
+    const std::string text = absl::StrCat("pod ", tunnel.pod(),
+                                          " (served before the API server went away) did not "
+                                          "serve: ",
+                                          end.reason, "; looking for a pod of ", spec_.target);
+    note(text);
+    spdlog::info("{}: {}", spec_.name, text);
+    run();
     return;
   }
   if (!end.retry_can_help) {
@@ -442,6 +463,11 @@ void Forward::afterRun(const Tunnel& tunnel, const TunnelEnd& end) {
   const bool may_retry_at_once = end.cause != TunnelCause::kUnhealthy;
   enterBackoff(end.reason,
                budget_.afterRun(spec_.backoff, ready_for, may_retry_at_once, context_.random()));
+}
+
+bool Forward::podsKnownByWatch() const {
+  return context_.pod_watches != nullptr && target_cache_.has_value() &&
+         context_.pod_watches->knownPods(spec_, target_cache_->selector).has_value();
 }
 
 bool Forward::podLeavingByWatch(const std::string& pod) const {

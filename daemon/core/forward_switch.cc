@@ -137,6 +137,7 @@ void Forward::completeSwitch() {
   current_ = std::move(next_);
   current_id_ = next_id_;
   pod_ = current_->pod();
+  served_ = current_->resolution();
   pod_not_ready_ = false;  // a switch goes to a Ready pod
   moving_ = false;
   pod_waits_ = 0;
@@ -200,6 +201,7 @@ bool Forward::promoteNext() {
   current_ = std::move(next_);
   current_id_ = next_id_;
   pod_ = current_->pod();
+  served_ = current_->resolution();
   pod_not_ready_ = false;  // a switch goes to a Ready pod
   moving_ = true;
   ready_since_.reset();

@@ -49,6 +49,10 @@ void Tunnel::start() {
     return;
   }
   phase_ = Phase::kResolving;
+  if (options_.presumed.has_value()) {
+    onResolved(*options_.presumed);
+    return;
+  }
   resolver_ = std::make_unique<TargetResolver>(
       context_.dispatcher, context_.launcher,
       options_.fresh_listing ? nullptr : context_.pod_watches, spec_, target_cache_,
@@ -69,10 +73,12 @@ void Tunnel::onResolved(absl::StatusOr<Resolution> resolution) {
     return;
   }
   pod_ = resolution->pod;
+  resolution_ = *resolution;
   if (!resolution->pods.empty()) {
     pod_reason_ = choiceReason(resolution->pods, pod_, spec_.target);
   }
-  note(absl::StrCat(spec_.target, " -> pod ", pod_));
+  note(absl::StrCat(spec_.target, " -> pod ", pod_,
+                    presumed() ? " (the pod it served before the API server went away)" : ""));
   observer_.onTunnelResolved(*this, *resolution);
   if (phase_ != Phase::kResolving) {
     return;  // the observer stopped it

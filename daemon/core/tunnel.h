@@ -59,6 +59,11 @@ struct TunnelOptions {
   bool probe_on_phase = false;
   // Resolve from a fresh `kubectl get pods`, not from the pod watch's cache.
   bool fresh_listing = false;
+  // The resolution of the run that served last, used as is instead of resolving again: after an
+  // outage of the API server the pod is most likely still there, and waiting for the pod watch
+  // to list the namespace again would come before every forward's kubectl. If the pod is gone,
+  // kubectl says so within a round trip and the forward looks again.
+  std::optional<Resolution> presumed;
 };
 
 class Tunnel;
@@ -118,6 +123,10 @@ class Tunnel {
   uint16_t upstreamPort(size_t index) const;
   std::vector<uint16_t> upstreamPorts() const { return upstream_ports_; }
   const std::optional<ProbeStatus>& probeStatus() const { return probe_status_; }
+  // What resolution chose (or what was presumed); nullopt for targets kubectl takes as they are.
+  const std::optional<Resolution>& resolution() const { return resolution_; }
+  // It went to the pod of TunnelOptions::presumed without resolving.
+  bool presumed() const { return options_.presumed.has_value(); }
 
  private:
   enum class Phase { kResolving, kStarting, kProbing, kReady, kBroken, kEnded };
@@ -150,6 +159,7 @@ class Tunnel {
   Phase phase_ = Phase::kResolving;
   std::string pod_;
   std::string pod_reason_;
+  std::optional<Resolution> resolution_;
   std::vector<std::string> argv_;
   std::unique_ptr<TargetResolver> resolver_;
   process::ProcessPtr child_;

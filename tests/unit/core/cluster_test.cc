@@ -16,6 +16,8 @@ namespace {
 using std::chrono::milliseconds;
 using ::testing::HasSubstr;
 
+const milliseconds kInterval = ClusterHub::Options{}.check_interval;
+
 ClusterCheckResult down(std::string reason = "connection refused on 127.0.0.1:6443") {
   return {.up = false, .reason = std::move(reason), .context = "kind-dev"};
 }
@@ -72,7 +74,8 @@ TEST_F(ClusterTest, ManySuspicionsMakeOneCheck) {
   }
 }
 
-TEST_F(ClusterTest, ADownClusterIsCheckedEvery250msUntilItAnswersThenEveryWaiterStarts) {
+TEST_F(ClusterTest, ADownClusterIsCheckedEveryIntervalUntilItAnswersThenEveryWaiterStarts) {
+  EXPECT_EQ(kInterval, milliseconds(100));
   auto ref = hub_.acquire(spec());
   Told first, second;
   auto a = (*ref)->suspect("x", record(first));
@@ -80,23 +83,23 @@ TEST_F(ClusterTest, ADownClusterIsCheckedEvery250msUntilItAnswersThenEveryWaiter
   dispatcher_.runPosted();
   auto b = (*ref)->waitIfNotUp(record(second));
   ASSERT_NE(b, nullptr);
-  for (int i = 0; i < 40; ++i) {  // ten seconds of outage
+  for (int i = 0; i < 100; ++i) {  // ten seconds of outage
     EXPECT_EQ(checker_.inFlight(), 0u);
-    dispatcher_.advance(milliseconds(250));
+    dispatcher_.advance(kInterval);
     ASSERT_EQ(checker_.inFlight(), 1u) << "check " << i;
     checker_.answer(down());
     dispatcher_.runPosted();
   }
-  EXPECT_EQ(checker_.checks.size(), 41u) << "one check per 250 ms, however many forwards wait";
+  EXPECT_EQ(checker_.checks.size(), 101u) << "one check per interval, however many forwards wait";
   EXPECT_TRUE(first.ups.empty());
-  dispatcher_.advance(milliseconds(250));
+  dispatcher_.advance(kInterval);
   checker_.answer(up());
   EXPECT_EQ((*ref)->health(), ClusterHealth::kUp);
   EXPECT_EQ(first.ups, std::vector<bool>{true});
   EXPECT_EQ(second.ups, std::vector<bool>{true});
   EXPECT_EQ((*ref)->waiting(), 0u);
   dispatcher_.advance(milliseconds(5000));
-  EXPECT_EQ(checker_.checks.size(), 42u) << "an up cluster is not checked";
+  EXPECT_EQ(checker_.checks.size(), 102u) << "an up cluster is not checked";
 }
 
 TEST_F(ClusterTest, ACheckThatPassesAtOnceSaysTheFailureWasTheForwards) {
@@ -117,9 +120,36 @@ TEST_F(ClusterTest, AHungServerIsCheckedAgainAsSoonAsTheCheckTimesOut) {
   dispatcher_.advance(milliseconds(1000));  // the check's own timeout
   checker_.answer(down("timeout after 1s"));
   dispatcher_.runPosted();
-  EXPECT_EQ(dispatcher_.nextTimerIn(), 0) << "250 ms have long passed since it started";
+  EXPECT_EQ(dispatcher_.nextTimerIn(), 0) << "the interval has long passed since it started";
   dispatcher_.advance(milliseconds(0));
   EXPECT_EQ(checker_.inFlight(), 1u);
+}
+
+TEST_F(ClusterTest, WhileDownChecksGoOutOnTimeEvenIfEarlierOnesHangAndTheFirstAnswerWins) {
+  auto ref = hub_.acquire(spec());
+  Told told;
+  auto wait = (*ref)->suspect("x", record(told));
+  checker_.answer(down());
+  dispatcher_.runPosted();
+  // The server now accepts and never answers: every check hangs until its timeout (1 s).
+  const size_t cap = ClusterHub::Options{}.max_checks_in_flight;
+  for (size_t i = 1; i <= cap + 3; ++i) {
+    dispatcher_.advance(kInterval);
+    EXPECT_EQ(checker_.inFlight(), std::min(i, cap)) << "after " << i << " intervals";
+  }
+  // The server answers again: the newest check sees it, while older ones still hang.
+  auto newest = checker_.checks.back();
+  auto done = std::move(newest->done);
+  newest->done = nullptr;
+  done(up());
+  EXPECT_EQ(told.ups, std::vector<bool>{true});
+  // An older check times out in the same turn, before its handle is let go: it is stale.
+  checker_.answer(down("timeout after 1s"));
+  EXPECT_EQ((*ref)->health(), ClusterHealth::kUp);
+  dispatcher_.runPosted();
+  EXPECT_EQ(checker_.inFlight(), 0u) << "the hung checks are cancelled once it is up";
+  dispatcher_.advance(milliseconds(5000));
+  EXPECT_EQ(checker_.inFlight(), 0u);
 }
 
 TEST_F(ClusterTest, ChecksThatNeedKubectlSlowDown) {
@@ -133,7 +163,7 @@ TEST_F(ClusterTest, ChecksThatNeedKubectlSlowDown) {
     delays.push_back(dispatcher_.nextTimerIn());
     dispatcher_.advance(milliseconds(dispatcher_.nextTimerIn()));
   }
-  EXPECT_EQ(delays.front(), 250);
+  EXPECT_EQ(delays.front(), kInterval.count());
   EXPECT_EQ(delays.back(), 30000) << "capped at max_check_interval";
   for (size_t i = 1; i < delays.size(); ++i) {
     EXPECT_GE(delays[i], delays[i - 1]);
@@ -149,13 +179,9 @@ TEST_F(ClusterTest, NetworkChangeChecksADownClusterAtOnceAndAnUpOneQuietly) {
   dispatcher_.runPosted();
   EXPECT_EQ((*ref)->health(), ClusterHealth::kDown);
   hub_.checkAll("address added");
-  EXPECT_EQ(checker_.inFlight(), 1u) << "no waiting for the 250 ms";
+  EXPECT_EQ(checker_.inFlight(), 1u) << "no waiting for the interval";
   hub_.checkAll("again, while one is in flight");
-  EXPECT_EQ(checker_.inFlight(), 1u);
-  checker_.answer(down());
-  dispatcher_.runPosted();
-  dispatcher_.advance(milliseconds(0));
-  EXPECT_EQ(checker_.inFlight(), 1u) << "the answer in flight may predate the change: again";
+  EXPECT_EQ(checker_.inFlight(), 2u) << "the answer in flight may predate the change: another";
 }
 
 TEST_F(ClusterTest, AWaiterThatLeavesIsNotTold) {
@@ -165,7 +191,7 @@ TEST_F(ClusterTest, AWaiterThatLeavesIsNotTold) {
   wait.reset();
   checker_.answer(down());
   dispatcher_.runPosted();
-  dispatcher_.advance(milliseconds(250));
+  dispatcher_.advance(kInterval);
   checker_.answer(up());
   EXPECT_TRUE(told.downs.empty());
   EXPECT_TRUE(told.ups.empty());

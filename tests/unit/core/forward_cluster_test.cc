@@ -11,6 +11,8 @@ namespace {
 using std::chrono::milliseconds;
 using ::testing::HasSubstr;
 
+const milliseconds kCheckInterval = ClusterHub::Options{}.check_interval;
+
 constexpr const char* kRefused =
     "error: error upgrading connection: dial tcp 127.0.0.1:6443: connect: connection refused";
 
@@ -56,15 +58,15 @@ TEST_F(ForwardClusterTest, AForwardThatCannotReachTheApiServerWaitsForItsCluster
   ASSERT_TRUE(forward->nextRetry().has_value()) << "the cluster's next check";
 
   // A minute of outage: the cluster checks, the forward starts nothing.
-  for (int i = 0; i < 240; ++i) {
-    dispatcher_.advance(milliseconds(250));
+  for (int i = 0; i < 600; ++i) {
+    dispatcher_.advance(kCheckInterval);
     checker_.answer(down());
     dispatcher_.runPosted();
   }
   EXPECT_EQ(launcher_.spawnCount(), 1u);
   EXPECT_EQ(forward->state(), ForwardState::kBackoff);
 
-  dispatcher_.advance(milliseconds(250));
+  dispatcher_.advance(kCheckInterval);
   checker_.answer({.up = true});
   ASSERT_EQ(launcher_.spawnCount(), 2u) << "at once, not after a grown backoff";
   printForwarding(*launcher_.last(), forward->spec());
@@ -88,13 +90,13 @@ TEST_F(ForwardClusterTest, TwentyForwardsMakeOneCheckAndStartSpreadWhenTheServer
   EXPECT_EQ(checker_.checks.size(), 1u) << "one check for the cluster";
   checker_.answer(down());
   dispatcher_.runPosted();
-  for (int i = 0; i < 80; ++i) {
-    dispatcher_.advance(milliseconds(250));
+  for (int i = 0; i < 200; ++i) {
+    dispatcher_.advance(kCheckInterval);
     checker_.answer(down());
     dispatcher_.runPosted();
   }
   EXPECT_EQ(launcher_.spawnCount(), 20u) << "no kubectl while the cluster is down";
-  dispatcher_.advance(milliseconds(250));
+  dispatcher_.advance(kCheckInterval);
   checker_.answer({.up = true});
   EXPECT_EQ(launcher_.spawnCount(), 21u) << "one start in this turn";
   dispatcher_.advance(milliseconds(38));
@@ -136,7 +138,7 @@ TEST_F(ForwardClusterTest, AForwardStartedWhileItsClusterIsDownWaitsWithoutKubec
   second->restart();  // the user insists: still nothing to start until the server answers
   EXPECT_EQ(launcher_.spawnCount(), 1u);
 
-  dispatcher_.advance(milliseconds(250));
+  dispatcher_.advance(kCheckInterval);
   checker_.answer({.up = true});
   dispatcher_.advance(milliseconds(2));
   EXPECT_EQ(launcher_.spawnCount(), 3u);
@@ -167,7 +169,7 @@ TEST_F(ForwardClusterTest, AForwardStoppedWhileWaitingStaysStoppedWhenTheServerR
   dispatcher_.runPosted();
   forward->stop();
   EXPECT_FALSE(forward->waitingForCluster());
-  dispatcher_.advance(milliseconds(250));
+  dispatcher_.advance(kCheckInterval);
   checker_.answer({.up = true});
   dispatcher_.advance(milliseconds(100));
   EXPECT_EQ(launcher_.spawnCount(), 1u);
@@ -229,6 +231,67 @@ TEST_F(ForwardClusterTest, ALostSessionChecksTheClusterBeforeLookingAtThePod) {
   dispatcher_.advance(milliseconds(2));  // the pacer
   ASSERT_EQ(launcher_.spawnCount(), spawned + 1);
   EXPECT_EQ(launcher_.last()->spec.argv[2], "pods") << "the cluster is fine: look at the pod";
+}
+
+// A deployment forward READY on web-1, whose API server then goes away for a while.
+class ForwardClusterReturnTest : public ForwardClusterTest {
+ protected:
+  std::unique_ptr<Forward> readyThenOutage() {
+    ForwardSpec spec = kubectlSpec();
+    spec.target = "deployment/web";
+    auto forward = makeForward(spec);
+    forward->activate();
+    answer("Deployment\napp=web,\n\n\n");
+    answer("web-1\t2026-11-24T10:05:00Z\tlive\tRunning\tTrue\thttp=8000,\n");
+    printForwarding(*launcher_.last(), spec);
+    EXPECT_EQ(forward->state(), ForwardState::kReady);
+    failOnTheApiServer(*launcher_.last());
+    checker_.answer(down());
+    dispatcher_.runPosted();
+    EXPECT_EQ(forward->state(), ForwardState::kBackoff);
+    for (int i = 0; i < 50; ++i) {
+      dispatcher_.advance(kCheckInterval);
+      checker_.answer(down());
+      dispatcher_.runPosted();
+    }
+    spawned_ = launcher_.spawnCount();
+    dispatcher_.advance(kCheckInterval);
+    checker_.answer({.up = true});
+    dispatcher_.runPosted();
+    return forward;
+  }
+  size_t spawned_ = 0;
+};
+
+TEST_F(ForwardClusterReturnTest, TheFirstRunAfterAnOutageGoesStraightToThePodItServed) {
+  auto forward = readyThenOutage();
+  ASSERT_EQ(launcher_.spawnCount(), spawned_ + 1) << "kubectl port-forward, no lookup first";
+  EXPECT_THAT(launcher_.last()->spec.argv, ::testing::Contains("pod/web-1"));
+  EXPECT_EQ(forward->state(), ForwardState::kStarting);
+  printForwarding(*launcher_.last(), forward->spec());
+  EXPECT_EQ(forward->state(), ForwardState::kReady);
+  EXPECT_EQ(forward->pod(), "web-1");
+}
+
+TEST_F(ForwardClusterReturnTest, APodReplacedDuringTheOutageIsLookedForAtOnceWithoutBackoff) {
+  auto forward = readyThenOutage();
+  ASSERT_EQ(launcher_.spawnCount(), spawned_ + 1);
+  launcher_.last()->printError("Error from server (NotFound): pods \"web-1\" not found");
+  launcher_.last()->exit(1);
+  dispatcher_.runPosted();
+  dispatcher_.advance(milliseconds(2));  // the pacer
+  ASSERT_EQ(launcher_.spawnCount(), spawned_ + 2) << "no backoff, no FAILED: a lookup at once";
+  EXPECT_EQ(launcher_.last()->spec.argv[2], "pods");
+  answer("web-2\t2026-11-24T10:09:00Z\tlive\tRunning\tTrue\thttp=8000,\n");
+  ASSERT_EQ(launcher_.spawnCount(), spawned_ + 3);
+  EXPECT_THAT(launcher_.last()->spec.argv, ::testing::Contains("pod/web-2"));
+  printForwarding(*launcher_.last(), forward->spec());
+  EXPECT_EQ(forward->state(), ForwardState::kReady);
+  for (const auto& transition : observer_.transitions) {
+    EXPECT_NE(transition.to, ForwardState::kFailed);
+  }
+  EXPECT_EQ(observer_.transitions.back().to, ForwardState::kReady);
+  EXPECT_NE(observer_.transitions[observer_.transitions.size() - 2].to, ForwardState::kBackoff);
 }
 
 TEST_F(ForwardClusterTest, CommandForwardsHaveNoCluster) {
