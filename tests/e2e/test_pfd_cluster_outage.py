@@ -182,3 +182,28 @@ def test_twenty_forwards_wait_on_their_cluster_through_a_15s_hang(
     bring_back_and_check(pfd, ports, pods, counted, mark, down_at,
                          lambda: cluster.api_hang(False),
                          "API hung 15 s after `pfctl restart --all`", report_figure)
+
+
+def test_pods_replaced_during_a_short_outage_are_found_at_once(
+    cluster, make_pfd, tmp_path, report_figure
+):
+    """A second, shorter outage during which two of the four deployments roll out: the forwards
+    go straight back to the pod they served (no waiting for the pod watch to list again), and
+    those whose pod is gone look for the new one at once, with no backoff and no failed request."""
+    pfd, ports, pods, counted = start_twenty(cluster, make_pfd, tmp_path)
+    mark = pfd.mark()
+    down_at = time.time()
+    cluster.api_down()
+    wait_for_the_cluster_down(pfd, mark)
+    for index in (0, 1):
+        pods[index] = cluster.rollout(f"d{index}", grace=0)[0]
+    hold(down_at, 5)
+    assert_all_waiting_on_the_cluster(pfd)
+
+    back = pfd.mark()
+    bring_back_and_check(pfd, ports, pods, counted, mark, down_at, cluster.api_up,
+                         "API refused 5 s, 2 of 4 deployments rolled out meanwhile",
+                         report_figure)
+    replaced = [line for line in pfd.log.lines()[back:]
+                if "(served before the API server went away) did not serve" in line]
+    assert len(replaced) == 10, replaced  # f0, f1, f4, f5, ...: the forwards of d0 and d1
