@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include "daemon/app/port_owner.h"
 #include "daemon/config/config_loader.h"
 #include "daemon/config/summary_file.h"
+#include "daemon/core/network_change.h"
 #include "daemon/core/status_summary.h"
 #include "daemon/core/wording.h"
 #include "daemon/rpc/proto_convert.h"
@@ -298,19 +300,39 @@ void Daemon::onNetworkChange(const event::NetworkChangeReport& report) {
     return;
   }
   const std::string why = absl::StrCat("network changed (", report.summary, ")");
-  clusters_->checkAll(why);
-  if (!report.default_route_changed) {
-    // An address came or went elsewhere: the clusters' checks tell whether it matters.
-    spdlog::info("{}: checking {} cluster{}", why, clusters_->clusters().size(),
-                 clusters_->clusters().size() == 1 ? "" : "s");
-    return;
+  // kubectl forwards: once their cluster's check answers, those whose cluster answers
+  // differently, or whose kubectl forwarded nothing since the change, get a new kubectl.
+  auto snapshot = std::make_shared<const core::NetworkChangeSnapshot>(
+      core::NetworkChangeSnapshot::take(supervisor_->forwards()));
+  clusters_->checkAll(why, [this, snapshot, why](const core::Cluster& cluster, bool differs) {
+    if (shutting_down_) {
+      return;
+    }
+    const core::NetworkChangeSnapshot::Outcome outcome =
+        snapshot->apply(cluster, differs, supervisor_->forwards(), why);
+    spdlog::info("{}: the API server of {} answers {}: restarting {} forward{}{}", why,
+                 cluster.contextPhrase(), differs ? "differently" : "as before", outcome.restarted,
+                 outcome.restarted == 1 ? "" : "s",
+                 outcome.kept == 0 ? ""
+                                   : absl::StrCat(", keeping ", outcome.kept,
+                                                  " that forwarded since the change"));
+  });
+  size_t healed = 0;
+  if (report.default_route_changed) {
+    // Command forwards have no cluster to ask and pfd does not see their traffic: a new default
+    // route (VPN up or down, another Wi-Fi) may have left their connections behind.
+    for (core::Forward* forward : supervisor_->forwards()) {
+      if (forward->spec().isCommand() && forward->healable()) {
+        forward->heal(why);
+        healed++;
+      }
+    }
   }
-  // A new default route (VPN up or down, another Wi-Fi): kubectl's connections to the API
-  // server went out the old way and may be dead without knowing it.
-  const size_t healed = healForwards(why);
-  spdlog::info("{}: checking {} cluster{}, restarting {} forward{}", why,
-               clusters_->clusters().size(), clusters_->clusters().size() == 1 ? "" : "s", healed,
-               healed == 1 ? "" : "s");
+  spdlog::info("{}: checking {} cluster{}{}", why, clusters_->clusters().size(),
+               clusters_->clusters().size() == 1 ? "" : "s",
+               report.default_route_changed
+                   ? absl::StrCat(", restarting ", healed, " forward", healed == 1 ? "" : "s")
+                   : "");
 }
 
 absl::StatusOr<core::ReconcileResult> Daemon::reload() {

@@ -146,6 +146,7 @@ class ApiServerChecker::Run : public ClusterCheck {
                    .scheme = server.scheme == "https" ? "HTTPS" : "HTTP",
                    .timeout = checker_.options_.probe_timeout};
     probe_ = checker_.prober_.run(spec, server.host, [this](probe::ProbeResult result) {
+      local_address_ = result.local_address;
       if (result.success) {
         finish({.up = true});
         return;
@@ -206,6 +207,7 @@ class ApiServerChecker::Run : public ClusterCheck {
 
   void finish(ClusterCheckResult result) {
     result.context = context_;
+    result.local_address = local_address_;
     auto done = std::move(done_);
     done_ = nullptr;
     if (done) {
@@ -217,6 +219,7 @@ class ApiServerChecker::Run : public ClusterCheck {
   const ClusterKey key_;
   std::function<void(ClusterCheckResult)> done_;
   std::string context_;
+  std::string local_address_;  // of the cheap look's connection
   process::ProcessPtr process_;
   probe::ProbeHandlePtr probe_;
   std::string out_;

@@ -102,7 +102,7 @@ void Cluster::startCheck() {
     }
     hub_.dispatcher().post([released = std::move(it->second)] {});
     checks_.erase(it);
-    onChecked(result);
+    onChecked(result, id);
   });
   if (health_ == ClusterHealth::kDown && slow_checks_ == 0) {
     // The next cheap check goes out on time whether or not this one answers by then.
@@ -120,10 +120,42 @@ void Cluster::onCheckTimer() {
   startCheck();
 }
 
-void Cluster::onChecked(const ClusterCheckResult& result) {
+void Cluster::checkAfterChange(const std::string& why, std::function<void(bool differs)> done) {
+  after_change_.push_back(AfterChange{.first_check = next_check_id_,
+                                      .was_up = up(),
+                                      .local_address = local_address_,
+                                      .done = std::move(done)});
+  checkNow(why);
+}
+
+void Cluster::onChecked(const ClusterCheckResult& result, uint64_t check_id) {
   if (!result.context.empty()) {
     context_name_ = result.context;
   }
+  std::vector<std::function<void()>> settled;
+  for (auto it = after_change_.begin(); it != after_change_.end();) {
+    if (it->first_check > check_id) {
+      ++it;
+      continue;
+    }
+    const bool differs =
+        it->was_up != result.up || (!it->local_address.empty() && !result.local_address.empty() &&
+                                    it->local_address != result.local_address);
+    settled.push_back([done = std::move(it->done), differs] { done(differs); });
+    it = after_change_.erase(it);
+  }
+  if (!result.local_address.empty()) {
+    local_address_ = result.local_address;
+  }
+  applyAnswer(result);
+  // After the health says what this answer says: forwards restarted for it then wait for a
+  // cluster that went down.
+  for (auto& tell : settled) {
+    tell();
+  }
+}
+
+void Cluster::applyAnswer(const ClusterCheckResult& result) {
   if (result.up) {
     if (health_ != ClusterHealth::kUp) {
       becomeUp();
@@ -260,9 +292,15 @@ std::vector<const Cluster*> ClusterHub::clusters() const {
   return out;
 }
 
-void ClusterHub::checkAll(const std::string& why) {
+void ClusterHub::checkAll(const std::string& why,
+                          std::function<void(const Cluster& cluster, bool differs)> after) {
   for (auto& [key, cluster] : clusters_) {
-    cluster->checkNow(why);
+    if (!after) {
+      cluster->checkNow(why);
+      continue;
+    }
+    Cluster* raw = cluster.get();
+    cluster->checkAfterChange(why, [raw, after](bool differs) { after(*raw, differs); });
   }
 }
 

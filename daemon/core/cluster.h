@@ -34,6 +34,9 @@ struct ClusterCheckResult {
   std::string context;
   // The check needed a kubectl run (the cheap look could not tell): the next one waits longer.
   bool used_kubectl = false;
+  // The local address pfd's connection to the API server went out from; "" when it made none.
+  // Another one after a network change: kubectl's connections went out the old way.
+  std::string local_address;
 };
 
 // One check in flight; destroying it cancels it (its callback then never runs).
@@ -92,6 +95,10 @@ class Cluster {
   // Something changed under every cluster (a network change, a resume): look again at once,
   // whatever its health.
   void checkNow(const std::string& why);
+  // A network change: checkNow, and `done(differs)` with the first answer of a check started
+  // from now on: whether the API server answers differently than before the change (up <-> down,
+  // or pfd's connection to it went out from another local address: the route changed).
+  void checkAfterChange(const std::string& why, std::function<void(bool differs)> done);
 
   const ClusterKey& key() const { return key_; }
   ClusterHealth health() const { return health_; }
@@ -120,7 +127,8 @@ class Cluster {
   void removeWaiter(uint64_t id);
   void startCheck();
   void onCheckTimer();
-  void onChecked(const ClusterCheckResult& result);
+  void onChecked(const ClusterCheckResult& result, uint64_t check_id);
+  void applyAnswer(const ClusterCheckResult& result);
   void becomeDown(const ClusterCheckResult& result);
   void becomeUp();
   void scheduleCheck();
@@ -147,6 +155,15 @@ class Cluster {
   int users_ = 0;
   // Set while a check is asked for again before the one in flight answered.
   bool recheck_ = false;
+  // The local address of the last check that connected.
+  std::string local_address_;
+  struct AfterChange {
+    uint64_t first_check;  // answers of older checks predate the change
+    bool was_up;
+    std::string local_address;
+    std::function<void(bool differs)> done;
+  };
+  std::vector<AfterChange> after_change_;
 };
 
 // Held by a forward for as long as it uses a cluster; destroying it lets the cluster go.
@@ -209,8 +226,11 @@ class ClusterHub {
   // The cluster of `key`, if some forward uses it.
   const Cluster* find(const ClusterKey& key) const;
   std::vector<const Cluster*> clusters() const;
-  // A network change or a resume: every cluster is looked at again at once.
-  void checkAll(const std::string& why);
+  // A network change or a resume: every cluster is looked at again at once; `after` (optional)
+  // hears, per cluster, whether its API server answers differently than before
+  // (Cluster::checkAfterChange).
+  void checkAll(const std::string& why,
+                std::function<void(const Cluster& cluster, bool differs)> after = nullptr);
 
   event::Dispatcher& dispatcher() { return dispatcher_; }
   ClusterChecker& checker() { return checker_; }

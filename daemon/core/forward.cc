@@ -185,7 +185,7 @@ bool Forward::healable() const {
          state_ != ForwardState::kStopped;
 }
 
-void Forward::heal(const std::string& why) {
+void Forward::heal(const std::string& why, bool drain) {
   if (!healable()) {
     return;
   }
@@ -194,7 +194,11 @@ void Forward::heal(const std::string& why) {
   budget_.reset();
   retry_timer_->disable();
   pod_check_.reset();
-  retireAll();
+  if (drain) {
+    retireAllButDrain();
+  } else {
+    retireAll();
+  }
   run();
 }
 

@@ -95,10 +95,12 @@ class Forward : private TunnelObserver {
   void restart();
   // The machine resumed from suspend or its network changed under kubectl: its streams are
   // likely dead although kubectl does not know yet. A running forward starts a new kubectl at
-  // once (no drain: the old one's connections are as dead) with a fresh backoff history; held
-  // ports keep their connections waiting, as in any heal. IDLE, STOPPED and FAILED forwards, and
-  // those waiting for their cluster (which is checked anyway), are left alone.
-  void heal(const std::string& why);
+  // once with a fresh backoff history; held ports keep their connections waiting, as in any
+  // heal. Without `drain` the old kubectl goes at once (its connections are as dead); with it,
+  // its open connections keep it until they close (up to drainTimeout), as in a restart, for
+  // when it may well be alive. IDLE, STOPPED and FAILED forwards, and those waiting for their
+  // cluster (which is checked anyway), are left alone.
+  void heal(const std::string& why, bool drain = false);
   // Whether heal() would restart it.
   bool healable() const;
   // Reload with a changed spec: the run is replaced by one of the new spec; held ports that the

@@ -163,6 +163,10 @@ void CurlHttpProbe::onTransferDone(CURLcode code) {
   } else {
     result = completion_.result(false, failureMessage(code));
   }
+  char* local_ip = nullptr;
+  if (curl_easy_getinfo(easy_, CURLINFO_LOCAL_IP, &local_ip) == CURLE_OK && local_ip != nullptr) {
+    result.local_address = local_ip;
+  }
   releaseEasy();
   completion_.complete(std::move(result));
 }

@@ -101,6 +101,17 @@ void ProbeConnection::onConnect(uv_connect_t* request, int status) {
     self->finish(false, connectErrorMessage(self->address_, self->port_, status));
     return;
   }
+  sockaddr_storage local{};
+  int length = sizeof(local);
+  if (uv_tcp_getsockname(&self->handles_->tcp, reinterpret_cast<sockaddr*>(&local), &length) == 0) {
+    char text[INET6_ADDRSTRLEN] = {};
+    if (local.ss_family == AF_INET6) {
+      uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(&local), text, sizeof(text));
+    } else {
+      uv_ip4_name(reinterpret_cast<const sockaddr_in*>(&local), text, sizeof(text));
+    }
+    self->local_address_ = text;
+  }
   // Moved out first: the callback may finish the probe and destroy `self`, and a std::function
   // must not be destroyed while it runs.
   std::function<void()> on_connected = std::move(self->on_connected_);
@@ -134,7 +145,9 @@ void ProbeConnection::onRead(uv_stream_t* stream, ssize_t bytes, const uv_buf_t*
 void ProbeConnection::finish(bool success, std::string message) {
   close();
   timer_->disable();
-  completion_.complete(completion_.result(success, std::move(message)));
+  ProbeResult result = completion_.result(success, std::move(message));
+  result.local_address = local_address_;
+  completion_.complete(std::move(result));
 }
 
 // done must never run inside run(), so an error known at once waits for the next loop turn.

@@ -61,6 +61,7 @@ class ProbeConnection : public ProbeHandle {
   // The timeout, or the next loop turn when a failure is known before anything was sent.
   event::TimerPtr timer_;
   std::optional<std::string> early_failure_;
+  std::string local_address_;  // once connected
   Handles* handles_ = nullptr;
   std::function<void()> on_connected_;
   ReadCallback on_read_;

@@ -15,6 +15,9 @@ struct ProbeResult {
   // "timeout after 1s", "connection refused on 127.0.0.1:8080", "exit code 1".
   std::string message;
   std::chrono::milliseconds latency{0};
+  // The local address the probe's connection went out from ("10.8.0.2"); "" when it made none
+  // (exec) or did not connect. Another one after a network change means the route changed.
+  std::string local_address;
 };
 
 // One probe in flight. Destroying it cancels the probe: its callback will not run.

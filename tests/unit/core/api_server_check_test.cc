@@ -99,8 +99,11 @@ TEST_F(ApiServerCheckerTest, ReadsTheAddressOnceThenOnlyProbes) {
     EXPECT_FALSE(result_->up);
   }
   check();
-  prober_.completeAll(testing::probeSuccess("HTTP 200"));
+  probe::ProbeResult answered = testing::probeSuccess("HTTP 200");
+  answered.local_address = "10.8.0.2";
+  prober_.completeAll(answered);
   EXPECT_TRUE(result_->up);
+  EXPECT_EQ(result_->local_address, "10.8.0.2") << "a network change compares it";
   EXPECT_EQ(launcher_.spawnCount(), 1u) << "no kubectl while the server refuses or hangs";
 }
 

@@ -66,6 +66,7 @@ TEST_F(HttpProberTest, SucceedsOnHttp200) {
   EXPECT_TRUE(result.success);
   EXPECT_EQ(result.message, "HTTP 200");
   EXPECT_LE(result.latency, elapsed);
+  EXPECT_EQ(result.local_address, "127.0.0.1") << "where the connection went out from";
 }
 
 // The latency covers the wait for the answer: a server that thinks for 50 ms shows at least that.

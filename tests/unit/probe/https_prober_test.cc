@@ -93,6 +93,7 @@ TEST_F(HttpsProberTest, AcceptsASelfSignedCertificateAsTheKubeletDoes) {
 
   EXPECT_TRUE(result.success) << result.message;
   EXPECT_EQ(result.message, "HTTP 200");
+  EXPECT_EQ(result.local_address, "127.0.0.1") << "where the connection went out from";
 }
 
 }  // namespace
