@@ -23,7 +23,6 @@ import datetime
 import json
 import os
 import re
-import stat
 import sys
 import tempfile
 import threading
@@ -34,7 +33,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
 sys.path.insert(0, os.path.join(REPO, "tests", "harness"))
 
-from fakekube import FakeCluster, kubectl_path  # noqa: E402
+from fakekube import (FakeCluster, counted_kubectl_runs, kubectl_path,  # noqa: E402
+                      write_counting_kubectl)
 from pfd_harness import PfdInstance  # noqa: E402
 from port_allocator import reserve_ports  # noqa: E402
 
@@ -47,21 +47,6 @@ class QuietPfd(PfdInstance):
 
     def command(self, *extra: str, log_level: str = "") -> list[str]:
         return super().command(*extra, log_level=log_level or "info")
-
-
-def counting_kubectl(directory: str, log_path: str, real: str) -> str:
-    path = os.path.join(directory, "kubectl-counted")
-    with open(path, "w") as script:
-        script.write("#!/bin/sh\n"
-                     f"printf '%s %s\\n' \"$(date +%s.%N)\" \"$1\" >> '{log_path}'\n"
-                     f"exec '{real}' \"$@\"\n")
-    os.chmod(path, os.stat(path).st_mode | stat.S_IXUSR)
-    return path
-
-
-def starts_between(log_path: str, begin: float, end: float) -> int:
-    with open(log_path) as log:
-        return sum(1 for line in log if line.strip() and begin <= float(line.split()[0]) < end)
 
 
 def log_time(line: str) -> float:
@@ -129,7 +114,7 @@ def one_outage(kind: str, seconds: float, cluster, pfd, names, ports, counted) -
     served, failed = all_answer(ports, timeout=60)
     ready = wait_all_ready(pfd, names, back, timeout=120)
     return {"kind": kind, "seconds": seconds,
-            "kubectl_during": starts_between(counted, down_at, up_at),
+            "kubectl_during": len(counted_kubectl_runs(counted, down_at, up_at)),
             "ready_after": ready - up_at, "serving_after": served - up_at, "failed": failed}
 
 
@@ -153,7 +138,7 @@ def main() -> int:
     workdir = tempfile.mkdtemp(prefix="pfd-bench-outage-")
     counted = os.path.join(workdir, "kubectl-starts.log")
     open(counted, "w").close()
-    kubectl = counting_kubectl(workdir, counted, kubectl_path(args.kubectl))
+    kubectl = write_counting_kubectl(workdir, counted, kubectl_path(args.kubectl))
     cluster = FakeCluster()
     pfd = None
     samples = []
@@ -173,7 +158,7 @@ def main() -> int:
         wait_all_ready(pfd, names, 0, timeout=300)
         all_answer(ports, timeout=60)  # every forward serves before the first outage
         print(f"{args.forwards} forwards READY and serving {time.time() - started:.1f} s after "
-              f"pfd started ({starts_between(counted, started, time.time())} kubectl runs)")
+              f"pfd started ({len(counted_kubectl_runs(counted, started, time.time()))} kubectl runs)")
         for round_index in range(args.rounds):
             for kind, base in (("refused", args.refused), ("hung", args.hung)):
                 # Another length each round: the full one, half of it, one and a half.

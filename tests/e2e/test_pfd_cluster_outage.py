@@ -17,35 +17,17 @@ The outages are held for a fixed time, as the scenario says: a duration, not a s
 from __future__ import annotations
 
 import datetime
-import os
 import re
-import stat
 import threading
 import time
 
-from conftest import http_get, kube_forward, kubectl_path, pfd_config, reserve_ports
+from conftest import http_get, kube_forward, pfd_config, reserve_ports
+from fakekube import counted_kubectl_runs, write_counting_kubectl
 
 FORWARDS = 20
 DEPLOYMENTS = 4
 LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) ")
 UNREACHABLE_LINE = re.compile(r"\b(warning|error|info)\s+API server unreachable \(context fake-a\)")
-
-
-def write_counting_kubectl(directory, log_path: str) -> str:
-    """A kubectl that appends "<epoch seconds> <args>" to log_path, then runs the real one."""
-    path = os.path.join(directory, "kubectl-counted")
-    with open(path, "w") as script:
-        script.write("#!/bin/sh\n"
-                     f"printf '%s %s\\n' \"$(date +%s.%N)\" \"$*\" >> '{log_path}'\n"
-                     f"exec '{kubectl_path()}' \"$@\"\n")
-    os.chmod(path, os.stat(path).st_mode | stat.S_IXUSR)
-    return path
-
-
-def kubectl_starts(log_path: str, begin: float, end: float) -> list[str]:
-    with open(log_path) as log:
-        runs = [line.split(" ", 1) for line in log if line.strip()]
-    return [args.strip() for stamp, args in runs if begin <= float(stamp) < end]
 
 
 def log_time(line: str) -> float:
@@ -136,7 +118,7 @@ def bring_back_and_check(pfd, ports, pods, counted, mark, down_at, bring_back, o
     answered = serve_all_after(ports, pods)
     ready_at = wait_all_ready_after(pfd, back)
 
-    during = kubectl_starts(counted, down_at, up_at)
+    during = counted_kubectl_runs(counted, down_at, up_at)
     warnings = [line for line in pfd.log.lines()[mark:back] if UNREACHABLE_LINE.search(line)]
     report_figure(f"20 forwards, {outage}: {len(during)} kubectl started during the outage; "
                   f"last forward READY {ready_at - up_at:.2f} s and serving "

@@ -17,8 +17,10 @@ from .kubectl import (
     KubectlProcess,
     ProcessExited,
     available_versions,
+    counted_kubectl_runs,
     kubectl_path,
     run_kubectl,
+    write_counting_kubectl,
 )
 
 __all__ = [
@@ -27,6 +29,8 @@ __all__ = [
     "KubectlProcess",
     "ProcessExited",
     "available_versions",
+    "counted_kubectl_runs",
     "kubectl_path",
     "run_kubectl",
+    "write_counting_kubectl",
 ]

@@ -72,6 +72,26 @@ def kubectl_path(version: Optional[str] = None) -> str:
     return path
 
 
+def write_counting_kubectl(directory: str, log_path: str, real: Optional[str] = None) -> str:
+    """A kubectl (directory/kubectl-counted) that appends "<epoch seconds> <args>" to log_path,
+    then execs the real one (`real`, else kubectl_path()): a test or a bench counts the kubectl
+    runs pfd starts, each logged as it starts, instead of sampling processes."""
+    path = os.path.join(directory, "kubectl-counted")
+    with open(path, "w") as script:
+        script.write("#!/bin/sh\n"
+                     f"printf '%s %s\\n' \"$(date +%s.%N)\" \"$*\" >> '{log_path}'\n"
+                     f"exec '{real or kubectl_path()}' \"$@\"\n")
+    os.chmod(path, os.stat(path).st_mode | 0o100)
+    return path
+
+
+def counted_kubectl_runs(log_path: str, begin: float, end: float) -> list[str]:
+    """The arguments of the runs write_counting_kubectl's wrapper logged in [begin, end)."""
+    with open(log_path) as log:
+        runs = [line.rstrip("\n").split(" ", 1) for line in log if line.strip()]
+    return [(run[1] if len(run) > 1 else "") for run in runs if begin <= float(run[0]) < end]
+
+
 def kubectl_available() -> bool:
     """Whether kubectl_path() finds one: the suites that need it skip without, unless
     PFD_REQUIRE_KUBECTL=1 (CI) makes that an error."""
