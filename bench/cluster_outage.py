@@ -128,6 +128,7 @@ def main() -> int:
     parser.add_argument("--kubectl", default=None, help="default, 1.27 ... 1.33, or a path")
     parser.add_argument("--quick", action="store_true", help="20 forwards, 5 s outages, 1 round")
     parser.add_argument("--json", help="also write the samples here")
+    parser.add_argument("--log", help="also write pfd's log here (info level)")
     args = parser.parse_args()
     if args.quick:
         args.forwards, args.deployments, args.rounds = 20, 4, 1
@@ -170,6 +171,9 @@ def main() -> int:
                       f"{sample['serving_after']:.2f} s after the server was back, "
                       f"{sample['failed']} requests failed", flush=True)
     finally:
+        if pfd is not None and pfd.log is not None and args.log:
+            with open(args.log, "w") as out:
+                out.write("\n".join(pfd.log.lines()) + "\n")
         if pfd is not None and pfd.process is not None:
             pfd.cleanup()
         cluster.stop()
