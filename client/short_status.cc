@@ -2,8 +2,9 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
-#include "client/connection.h"
+#include "daemon/config/socket_path.h"
 #include "daemon/config/summary_file.h"
 
 namespace pfd::client {
@@ -29,8 +30,10 @@ std::optional<int> runShortStatusFastPath(int argc, const char* const* argv, std
   if (!status || !short_flag) {
     return std::nullopt;
   }
-  const config::ShortStatus summary =
-      config::readShortStatus(config::summaryPathFor(resolveSocketPath(socket_flag)));
+  // resolveSocketPath() (client/connection.h) without the gRPC it comes with.
+  const std::string socket_path =
+      socket_flag.empty() ? config::defaultSocketPath() : std::move(socket_flag);
+  const config::ShortStatus summary = config::readShortStatus(config::summaryPathFor(socket_path));
   out << summary.line << '\n';
   return summary.exit_code;
 }

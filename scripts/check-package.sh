@@ -61,7 +61,7 @@ trap cleanup EXIT
 
 # --- build ---------------------------------------------------------------------------------------
 step "building the installed targets in $build_dir"
-cmake --build "$build_dir" --target pfd pfctl pfd-exec pfd_man_pages > "$workdir/build.log" 2>&1 ||
+cmake --build "$build_dir" --target pfd pfctl pfctl-rpc pfd-exec pfd_man_pages > "$workdir/build.log" 2>&1 ||
   { tail -n 30 "$workdir/build.log" >&2; die "the build failed (log above)"; }
 
 package_dir=$build_dir/package
@@ -109,6 +109,7 @@ $(sed 's/^/  /' "$workdir/contents")"
 expect_file -rwxr-xr-x usr/bin/pfd
 expect_file -rwxr-xr-x usr/bin/pfctl
 expect_file -rwxr-xr-x usr/libexec/pfd/pfd-exec
+expect_file -rwxr-xr-x usr/libexec/pfd/pfctl-rpc
 expect_file -rw-r--r-- usr/lib/systemd/user/pfd.service
 expect_file -rw-r--r-- usr/share/man/man1/pfd.1.gz
 expect_file -rw-r--r-- usr/share/man/man1/pfctl.1.gz
@@ -152,6 +153,12 @@ version_line=$(/usr/bin/pfd --version) || die "/usr/bin/pfd --version failed"
 /usr/bin/pfctl --help > "$workdir/pfctl-help" || die "/usr/bin/pfctl --help failed"
 grep -q '^Subcommands:' "$workdir/pfctl-help" || die "/usr/bin/pfctl --help shows no subcommands"
 [[ -x /usr/libexec/pfd/pfd-exec ]] || die "/usr/libexec/pfd/pfd-exec is missing"
+[[ -x /usr/libexec/pfd/pfctl-rpc ]] || die "/usr/libexec/pfd/pfctl-rpc is missing"
+# pfctl answers `status --short` itself, without the full client (client/full_client.h).
+short_status=0
+short=$(/usr/bin/pfctl --socket "$workdir/none.sock" status --short) || short_status=$?
+[[ $short == "pfd: not running" && $short_status -eq 3 ]] ||
+  die "/usr/bin/pfctl status --short printed '$short' and exited $short_status"
 
 unit=/usr/lib/systemd/user/pfd.service
 [[ -f $unit ]] || die "$unit is missing"
@@ -216,7 +223,8 @@ step "removing with dpkg -r"
 $sudo dpkg -r pfd > "$workdir/dpkg-r.log" 2>&1 ||
   { cat "$workdir/dpkg-r.log" >&2; die "dpkg -r pfd failed (log above)"; }
 installed_by_us=0
-for path in /usr/bin/pfd /usr/bin/pfctl /usr/libexec/pfd/pfd-exec "$unit"; do
+for path in /usr/bin/pfd /usr/bin/pfctl /usr/libexec/pfd/pfd-exec /usr/libexec/pfd/pfctl-rpc \
+  "$unit"; do
   [[ ! -e $path ]] || die "$path is still there after dpkg -r pfd"
 done
 step "OK: $(basename "$deb") builds, installs, runs and removes cleanly"

@@ -49,14 +49,15 @@ command -v kubectl > /dev/null ||
   die "kubectl is not on PATH; install it (https://kubernetes.io/docs/tasks/tools/) and run again"
 
 if [ -n "$check" ]; then
-  for binary in "$pfd" "$pfctl" "$build/daemon/pfd-exec"; do
+  for binary in "$pfd" "$pfctl" "$build/client/pfctl-rpc" "$build/daemon/pfd-exec"; do
     [ -x "$binary" ] || die "--check does not build: $binary is missing (PFD_BUILD_DIR=$build)"
   done
-elif [ ! -x "$pfd" ] || [ ! -x "$pfctl" ] || [ ! -x "$build/daemon/pfd-exec" ]; then
-  say "Building pfd, pfctl and pfd-exec into $build"
+elif [ ! -x "$pfd" ] || [ ! -x "$pfctl" ] || [ ! -x "$build/client/pfctl-rpc" ] ||
+  [ ! -x "$build/daemon/pfd-exec" ]; then
+  say "Building pfd, pfctl (and pfctl-rpc) and pfd-exec into $build"
   # shellcheck disable=SC2086 # PFD_CMAKE_ARGS is a list of options
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo ${PFD_CMAKE_ARGS:-}
-  cmake --build "$build" -j "$(nproc)" --target pfd pfctl pfd-exec
+  cmake --build "$build" -j "$(nproc)" --target pfd pfctl pfctl-rpc pfd-exec
 fi
 
 if [ "${PFD_DEMO_REAL:-}" = 1 ]; then

@@ -84,6 +84,10 @@ std::string backoffText(const pfd::v1::BackoffSettings& backoff) {
 
 void stateSection(Lines& lines, const Forward& forward, absl::Time now) {
   lines.field(0, "State", stateName(forward.state()));
+  // A caveat while it serves (a pod that runs but is not Ready): what `status` shows in REASON.
+  if (!forward.note().empty()) {
+    lines.field(2, "Note", forward.note());
+  }
   if (forward.has_state_since()) {
     const absl::Time since = fromProto(forward.state_since());
     lines.field(

@@ -115,6 +115,15 @@ std::string liveAge(const Forward& forward, absl::Time now) {
   return ageText(forward, now);
 }
 
+// "in 3s", rounded up as BACKOFF's NEXT RETRY is; "now" once it is due.
+std::string nextCheckText(const pfd::v1::Cluster& cluster, absl::Time now) {
+  const absl::Duration remaining = fromProto(cluster.next_check_time()) - now;
+  if (remaining < absl::Seconds(1)) {
+    return "now";
+  }
+  return absl::StrCat("in ", humanDuration(absl::Ceil(remaining, absl::Seconds(1))));
+}
+
 }  // namespace
 
 std::string rateText(std::optional<double> bytes_per_second) {
@@ -176,6 +185,7 @@ void LiveView::refresh(const pfd::v1::ListForwardsResponse& response, absl::Time
     entry.sampled_at = now;
   }
   std::erase_if(rows_, [&](const Entry& entry) { return !listed.contains(entry.forward.name()); });
+  clusters_.assign(response.clusters().begin(), response.clusters().end());
   if (selected_ >= rows_.size()) {
     selected_ = rows_.empty() ? 0 : rows_.size() - 1;
   }
@@ -216,6 +226,36 @@ std::string LiveView::totals() const {
     }
   }
   return absl::StrJoin(parts, ", ");
+}
+
+std::string LiveView::clusterHealth(absl::Time now) const {
+  std::vector<const pfd::v1::Cluster*> down;
+  for (const pfd::v1::Cluster& cluster : clusters_) {
+    if (cluster.state() == pfd::v1::CLUSTER_STATE_DOWN) {
+      down.push_back(&cluster);
+    }
+  }
+  if (down.empty()) {
+    return "";
+  }
+  const pfd::v1::Cluster& first = *down.front();
+  std::string text = absl::StrCat(
+      "cluster ", first.context().empty() ? "of the current context" : first.context(), " down");
+  if (first.has_since()) {
+    absl::StrAppend(&text, " for ",
+                    humanDuration(std::max(now - fromProto(first.since()), absl::ZeroDuration())));
+  }
+  if (!first.reason().empty()) {
+    absl::StrAppend(&text, ": ", first.reason());
+  }
+  if (first.has_next_check_time()) {
+    absl::StrAppend(&text, " (next check ", nextCheckText(first, now), ")");
+  }
+  if (down.size() > 1) {
+    absl::StrAppend(&text, ", ", down.size() - 1,
+                    down.size() == 2 ? " more cluster" : " more clusters", " down");
+  }
+  return text;
 }
 
 std::vector<std::string> LiveView::frame(size_t width, size_t height, bool color, absl::Time now) {
@@ -276,6 +316,10 @@ std::vector<std::string> LiveView::frame(size_t width, size_t height, bool color
   }
   if (!message_.empty()) {
     absl::StrAppend(&footer, "   ", message_);
+  }
+  // Last, since its reason may be long: the width cuts it, not the totals.
+  if (const std::string health = clusterHealth(now); !health.empty()) {
+    absl::StrAppend(&footer, "   ", health);
   }
   lines.push_back(screenLine("", {}, Row{Cell{footer}}, width, false, false));
   return lines;

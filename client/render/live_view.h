@@ -19,7 +19,8 @@ class LiveView {
   // A state change (or the snapshot's rows) from the Watch stream.
   void apply(const pfd::v1::ForwardEvent& event);
   // The forwards as ListForwards lists them at `now`: counters and bytes/s; forwards gone from the
-  // list (removed by a reload) leave the view.
+  // list (removed by a reload) leave the view. Its clusters replace the footer's cluster health
+  // (the Watch stream does not carry them; `pfctl watch` refreshes every second).
   void refresh(const pfd::v1::ListForwardsResponse& response, absl::Time now);
 
   void moveSelection(int delta);
@@ -30,6 +31,11 @@ class LiveView {
 
   // "12 ready, 1 backoff, 187 idle".
   std::string totals() const;
+
+  // The health of the clusters the last refresh listed, for the footer: "" while none is down,
+  // else "cluster kind-dev down for 12s: connection refused on 127.0.0.1:6443 (next check in 1s)"
+  // and ", 2 more clusters down" when it is not the only one.
+  std::string clusterHealth(absl::Time now) const;
 
   // The screen, `height` lines each at most `width` columns (colour codes aside), without line
   // ends. The selected row is marked ">" (and shown reversed when `color`); rows scroll to keep
@@ -47,6 +53,7 @@ class LiveView {
   Entry& entryFor(const std::string& name);
 
   std::vector<Entry> rows_;
+  std::vector<pfd::v1::Cluster> clusters_;
   size_t selected_ = 0;
   size_t top_ = 0;  // the first row shown
   std::string message_;

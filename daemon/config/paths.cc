@@ -36,22 +36,6 @@ absl::Status createPrivateDirectories(const std::filesystem::path& path) {
 
 }  // namespace
 
-std::string pfdRuntimeDirectory() {
-  std::string runtime_dir = envOr("XDG_RUNTIME_DIR", "");
-  if (!runtime_dir.empty()) {
-    return absl::StrCat(runtime_dir, "/pfd");
-  }
-  return absl::StrCat("/tmp/pfd-", getuid());
-}
-
-std::string defaultSocketPath() {
-  std::string explicit_path = envOr("PFD_SOCKET", "");
-  if (!explicit_path.empty()) {
-    return explicit_path;
-  }
-  return absl::StrCat(pfdRuntimeDirectory(), "/pfd.sock");
-}
-
 std::string defaultConfigPath() {
   std::string config_home = envOr("XDG_CONFIG_HOME", "");
   if (config_home.empty()) {

@@ -6,21 +6,15 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "daemon/config/socket_path.h"  // defaultSocketPath(), pfdRuntimeDirectory()
 
 namespace pfd::config {
-
-// $PFD_SOCKET, else $XDG_RUNTIME_DIR/pfd/pfd.sock, else /tmp/pfd-UID/pfd.sock. Shared by pfd and
-// pfctl so that both find the same socket without flags.
-std::string defaultSocketPath();
 
 // $XDG_CONFIG_HOME/pfd/forwards.yaml, else ~/.config/pfd/forwards.yaml.
 std::string defaultConfigPath();
 
 // Expands a leading "~/" to $HOME.
 std::string expandHome(const std::string& path);
-
-// The directory of the default socket: $XDG_RUNTIME_DIR/pfd, else /tmp/pfd-UID.
-std::string pfdRuntimeDirectory();
 
 // Whether a directory that already exists may hold pfd's control socket and its lock, served to
 // user `me`: it must belong to `me` or root, and no one else may write to it, or another user

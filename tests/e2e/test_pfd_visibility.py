@@ -1,12 +1,16 @@
 """What pfd says about a forward that is not simply fine: RBAC refusing the port-forward names
-the missing verb and resource, a pod that runs but is not Ready is forwarded to with a note, and
-kubectl's "Handling connection" lines are counted instead of filling the log."""
+the missing verb and resource, a pod that runs but is not Ready is forwarded to with a note (in
+status and describe), kubectl's "Handling connection" lines are counted instead of filling the
+log, and `pfctl watch`'s footer says when the cluster's API server is down."""
 
 from __future__ import annotations
 
+import json
+import re
 import time
 
 from conftest import http_get, kube_forward, pfd_config, reserve_ports
+from pty_screen import PtyProgram
 
 
 def wait_until(condition, timeout: float = 10.0, what: str = "condition"):
@@ -52,10 +56,14 @@ def test_a_running_pod_that_is_not_ready_is_forwarded_to_and_says_so(cluster, ma
     assert forward["pod"] == pod
     assert forward["note"] == note
     assert note in pfd.pfctl_ok("status")
+    describe = pfd.pfctl_ok("describe", "web")
+    assert re.search(rf"^  Note: +{re.escape(note)}$", describe, re.MULTILINE), describe
+    assert json.loads(pfd.pfctl_ok("describe", "web", "-o", "json"))["forward"]["note"] == note
     assert http_get(port) == pod
 
     cluster.set_ready(pod, True)
     wait_until(lambda: pfd.forward("web")["note"] == "", what="the note to clear once Ready")
+    assert "Note:" not in pfd.pfctl_ok("describe", "web")
 
 
 def test_kubectl_connection_lines_are_counted_not_logged(cluster, make_pfd):
@@ -71,3 +79,29 @@ def test_kubectl_connection_lines_are_counted_not_logged(cluster, make_pfd):
     logs = pfd.pfctl_ok("logs", "web")
     assert "Handling connection" not in logs, logs
     assert "Forwarding from" in logs
+
+
+def test_the_live_view_footer_says_the_cluster_is_down_until_it_answers(cluster, make_pfd):
+    cluster.add_deployment("web", ports={"http": 8080})
+    (port,) = reserve_ports(1)
+    pfd = make_pfd(pfd_config(cluster, kube_forward("web", "deployment/web", f"{port}:8080")))
+    pfd.wait_for_state("web", "READY")
+    env = dict(pfd.env, TERM="xterm-256color", NO_COLOR="1")
+    program = PtyProgram([pfd.pfctl_bin, "--socket", pfd.socket, "watch"], env, columns=200,
+                         rows=8)
+    try:
+        program.wait_text(r"^1 ready$")
+        mark = pfd.mark()
+        cluster.api_down()
+        pfd.wait_for_log(r"\bAPI server unreachable \(context fake-a\)", since=mark, timeout=60)
+        # The footer's last line: the totals, then the cluster (refreshed every second).
+        program.wait_text(r"^\d+ \w+   cluster fake-a down for \d+s: .+ "
+                          r"\(next check (in \S+|now)\)$", timeout=30)
+        cluster.api_up()
+        pfd.wait_for_state("web", "READY", since=mark, timeout=60)
+        program.wait_text(r"^1 ready$", timeout=30)
+        assert not any("cluster fake-a" in line for line in program.screen.text())
+        program.send("q")
+        assert program.wait_exit() == 0
+    finally:
+        program.close()

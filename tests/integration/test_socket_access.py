@@ -50,15 +50,18 @@ def as_user(user: pwd.struct_passwd, argv: list) -> list:
 
 @pytest.fixture
 def binaries():
-    """pfd, pfd-exec and pfctl copied where any user may run them: the build tree may sit in a
-    directory other users cannot enter."""
+    """pfd, pfd-exec, pfctl and pfctl-rpc (the full client, which pfctl runs from beside it)
+    copied where any user may run them: the build tree may sit in a directory other users cannot
+    enter."""
     directory = tempfile.mkdtemp(prefix="pfd-bin-", dir="/tmp")
     os.chmod(directory, 0o755)
     copies = {}
     for name, source in (("pfd", os.environ["PFD_BIN"]),
                          ("pfd-exec", os.path.join(os.path.dirname(os.environ["PFD_BIN"]),
                                                    "pfd-exec")),
-                         ("pfctl", os.environ["PFCTL_BIN"])):
+                         ("pfctl", os.environ["PFCTL_BIN"]),
+                         ("pfctl-rpc", os.path.join(os.path.dirname(os.environ["PFCTL_BIN"]),
+                                                    "pfctl-rpc"))):
         copies[name] = shutil.copy(source, os.path.join(directory, name))
         os.chmod(copies[name], 0o755)
     yield copies

@@ -25,6 +25,7 @@ EXPECTED_FILES = {
     "bin/pfd": 0o755,
     "bin/pfctl": 0o755,
     "libexec/pfd/pfd-exec": 0o755,
+    "libexec/pfd/pfctl-rpc": 0o755,
     "lib/systemd/user/pfd.service": 0o644,
     "share/man/man1/pfd.1.gz": 0o644,
     "share/man/man1/pfctl.1.gz": 0o644,
@@ -133,10 +134,18 @@ def test_installed_pfd_prints_its_version(prefix, version):
 
 
 def test_installed_pfctl_prints_its_help(prefix):
+    # pfctl is a front that runs the full client from ../libexec/pfd (client/full_client.h).
     result = subprocess.run([os.path.join(prefix, "bin", "pfctl"), "--help"],
                             capture_output=True, text=True, timeout=TIMEOUT)
     assert result.returncode == 0, result.stderr
     assert "Subcommands:" in result.stdout and "Exit codes:" in result.stdout
+
+
+def test_installed_pfctl_answers_status_short_itself(prefix, tmp_dir):
+    result = subprocess.run([os.path.join(prefix, "bin", "pfctl"), "--socket",
+                             os.path.join(tmp_dir, "none.sock"), "status", "--short"],
+                            capture_output=True, text=True, timeout=TIMEOUT)
+    assert (result.returncode, result.stdout, result.stderr) == (3, "pfd: not running\n", "")
 
 
 def test_installed_unit_starts_the_installed_pfd_and_systemd_accepts_it(prefix):

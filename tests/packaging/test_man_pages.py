@@ -102,7 +102,7 @@ def test_pfctl_page_documents_every_subcommand_and_flag(build_dir, pfctl_bin):
 def test_pfctl_page_documents_exit_codes_and_environment(build_dir):
     text = render(page_path(build_dir, "pfctl.1"))
     exit_codes = re.findall(r"^\s+(\d+)\s", section(text, "EXIT STATUS"), re.MULTILINE)
-    assert exit_codes == ["0", "1", "2", "3", "64"]
+    assert exit_codes == ["0", "1", "2", "3", "64", "126", "127"]
     environment = section(text, "ENVIRONMENT")
     for variable in ["PFD_SOCKET", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "NO_COLOR"]:
         assert mentions(environment, variable), variable

@@ -9,6 +9,7 @@ namespace {
 
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'700'000'000);
 
@@ -92,6 +93,18 @@ TEST(DescribePrinterTest, ShowsSpecStatePodChildProbeAndEventsLikeKubectlDescrib
   EXPECT_THAT(text, ContainsRegex("  Type +Reason +Age +Message\n"));
   EXPECT_THAT(text, ContainsRegex("  Normal +Ready +5m +STARTING -> READY: forwarding 8080:80\n"));
   EXPECT_THAT(text, ContainsRegex("  Warning +ProbeFailed +30s \\(x3 over 4m\\) +readiness probe"));
+}
+
+TEST(DescribePrinterTest, APodThatIsNotReadySaysSoUnderTheState) {
+  pfd::v1::DescribeForwardResponse d = webDescription();
+  d.mutable_forward()->set_note("pod web-7f9c is not Ready; forwarding anyway");
+  EXPECT_THAT(describeText(d, kNow),
+              ContainsRegex("State: +READY\n  Note: +pod web-7f9c is not Ready; forwarding "
+                            "anyway\n  Since: "));
+}
+
+TEST(DescribePrinterTest, AForwardWithoutACaveatHasNoNote) {
+  EXPECT_THAT(describeText(webDescription(), kNow), Not(HasSubstr("Note:")));
 }
 
 TEST(DescribePrinterTest, ABarePodTargetNamesItsPod) {

@@ -129,6 +129,55 @@ TEST(LiveViewTest, AStateEventKeepsTheCountersTheRefreshBrought) {
   EXPECT_THAT(view.frame(100, 5, false, kNow)[2], HasSubstr("  4  "));
 }
 
+pfd::v1::ListForwardsResponse backoffWithCluster(pfd::v1::ClusterState state) {
+  pfd::v1::ListForwardsResponse list;
+  pfd::v1::Forward* web = list.add_forwards();
+  web->set_name("web");
+  web->set_state(pfd::v1::FORWARD_STATE_BACKOFF);
+  pfd::v1::Cluster* cluster = list.add_clusters();
+  cluster->set_context("fake-a");
+  cluster->set_state(state);
+  if (state == pfd::v1::CLUSTER_STATE_DOWN) {
+    cluster->set_reason("connection refused on 127.0.0.1:6443");
+    toProto(kNow - absl::Seconds(12), cluster->mutable_since());
+    toProto(kNow + absl::Milliseconds(1200), cluster->mutable_next_check_time());
+  }
+  pfd::v1::Cluster* healthy = list.add_clusters();
+  healthy->set_context("fake-b");
+  healthy->set_state(pfd::v1::CLUSTER_STATE_UP);
+  return list;
+}
+
+TEST(LiveViewTest, ADownClusterShowsInTheFooterUntilItIsUpAgain) {
+  LiveView view;
+  view.refresh(backoffWithCluster(pfd::v1::CLUSTER_STATE_DOWN), kNow);
+  EXPECT_EQ(view.frame(120, 5, false, kNow).back(),
+            "1 backoff   cluster fake-a down for 12s: connection refused on 127.0.0.1:6443 "
+            "(next check in 2s)");
+  view.refresh(backoffWithCluster(pfd::v1::CLUSTER_STATE_UP), kNow + absl::Seconds(1));
+  EXPECT_EQ(view.frame(120, 5, false, kNow + absl::Seconds(1)).back(), "1 backoff");
+}
+
+TEST(LiveViewTest, TheFooterCountsTheOtherDownClustersAndFitsTheWidth) {
+  LiveView view;
+  pfd::v1::ListForwardsResponse list = backoffWithCluster(pfd::v1::CLUSTER_STATE_DOWN);
+  list.mutable_clusters(1)->set_state(pfd::v1::CLUSTER_STATE_DOWN);
+  list.mutable_clusters(1)->set_reason("timed out");
+  view.refresh(list, kNow);
+  EXPECT_THAT(view.clusterHealth(kNow),
+              testing::EndsWith("(next check in 2s), 1 more cluster down"));
+  view.setMessage("restarted web");
+  const std::string footer = view.frame(50, 5, false, kNow).back();
+  EXPECT_LE(displayWidth(footer), 50u);
+  EXPECT_THAT(footer, StartsWith("1 backoff   restarted web   cluster fake-a down"));
+}
+
+TEST(LiveViewTest, AClusterBeingCheckedIsNotDown) {
+  LiveView view;
+  view.refresh(backoffWithCluster(pfd::v1::CLUSTER_STATE_CHECKING), kNow);
+  EXPECT_EQ(view.clusterHealth(kNow), "");
+}
+
 TEST(LiveViewTest, RateText) {
   EXPECT_EQ(rateText(std::nullopt), "-");
   EXPECT_EQ(rateText(0), "0 B/s");
