@@ -84,11 +84,12 @@ def listener(session_bus):
 
 def gated_forward(port: int, gate: str) -> str:
     """A command forward that serves on `port` while the file `gate` exists and fails at once
-    (exit 3) while it does not, so that it stays down until the test lets it up."""
+    (exit 3) while it does not, so that it stays down until the test lets it up. notifyAfter is
+    2s: short, yet longer than a start on a loaded machine (which would count as down too)."""
     script = (f'test -e {gate} || {{ echo "web: gate closed" >&2; exit 3; }}; '
               f'exec {PYTHON} {PORT_SERVER} {port} --name web')
     argv = ", ".join(json.dumps(a) for a in ["/bin/sh", "-c", script])
-    return (f"defaults:\n  notify: true\n  notifyAfter: 1s\n"
+    return (f"defaults:\n  notify: true\n  notifyAfter: 2s\n"
             f"forwards:\n  - name: web\n    command: [{argv}]\n    ports: [\"{port}\"]\n"
             f"    backoff: {{initial: 100ms, max: 300ms}}\n")
 
@@ -172,3 +173,24 @@ def test_a_bus_without_a_notification_service_turns_it_off_once(make_pfd, ports,
     assert http_get(port) == "web\n"
     off = [line for line in pfd.log.lines() if "desktop notifications are off" in line]
     assert len(off) == 1, off
+
+
+def test_a_reload_that_turns_notify_on_restarts_nothing(make_pfd, ports, listener, session_bus,
+                                                        scratch):
+    port = ports[0]
+    gate = os.path.join(scratch, "up")
+    open(gate, "w").close()
+    quiet = gated_forward(port, gate).replace("notify: true", "notify: false")
+    pfd = make_pfd(quiet, extra_env={"DBUS_SESSION_BUS_ADDRESS": session_bus})
+    pfd.wait_for_state("web", "READY")
+    pid = pfd.forward("web")["pid"]
+
+    mark = pfd.mark()
+    pfd.write_config(gated_forward(port, gate))
+    pfd.pfctl_ok("reload")
+    pfd.wait_for_log(r"reloaded .*: added \[\], changed \[\], removed \[\], 1 unchanged",
+                     since=mark)
+    assert pfd.forward("web")["pid"] == pid, "a notify setting never restarts a forward"
+
+    take_down(pfd, port, gate)
+    notification(listener.log, r'"summary": "pfd: web is down"')
