@@ -11,6 +11,8 @@ packages=(
   curl
   # socat: the relay bench (bench/relay.py) compares pfd's relay hop with it.
   socat
+  # dbus-daemon: a private session bus for the desktop notification test (tests/integration).
+  dbus-daemon
   # clang and its runtime libraries (libFuzzer, ASan, UBSan): the fuzzers (scripts/fuzz.sh).
   clang libclang-rt-14-dev
   # Packaging: dpkg-shlibdeps for the .deb, groff/man-db to lint the man pages, zsh and fish to

@@ -162,6 +162,9 @@ absl::Status Daemon::init(config::Config config) {
         return core::summarizeForwards(entries);
       });
   supervisor_->addListener(summary_.get());
+  desktop_ = std::make_unique<SessionBusNotifier>(dispatcher_->loop(), *dispatcher_);
+  down_notices_ = std::make_unique<core::DownNotices>(*dispatcher_, *desktop_, *supervisor_);
+  supervisor_->addListener(down_notices_.get());
   updateConfigWatch();
   return absl::OkStatus();
 }
@@ -185,6 +188,11 @@ Daemon::~Daemon() {
     supervisor_->removeListener(summary_.get());
     summary_.reset();
   }
+  if (down_notices_ != nullptr) {
+    supervisor_->removeListener(down_notices_.get());
+    down_notices_.reset();
+  }
+  desktop_.reset();
   signals_.reset();
   control_socket_.reset();
   server_.reset();
@@ -205,6 +213,7 @@ Daemon::~Daemon() {
 void Daemon::run() {
   dispatcher_->post([this] {
     core::ReconcileResult result = supervisor_->reconcile(config_.forwards);
+    down_notices_->configure(config_.notify);
     spdlog::info("pfd {} serving {} on {} with {} forwards from {}", PFD_VERSION, "pfd.v1.Control",
                  options_.socket_path, result.added.size(), options_.config_path);
     notifier_->ready();
@@ -362,6 +371,7 @@ absl::StatusOr<core::ReconcileResult> Daemon::reload() {
   config_ = std::move(*config);
   config_loaded_at_ = dispatcher_->systemTime();
   core::ReconcileResult result = supervisor_->reconcile(config_.forwards);
+  down_notices_->configure(config_.notify);  // restarts nothing
   spdlog::info("reloaded {}: added [{}], changed [{}], removed [{}], {} unchanged",
                options_.config_path, absl::StrJoin(result.added, ", "),
                absl::StrJoin(result.changed, ", "), absl::StrJoin(result.removed, ", "),

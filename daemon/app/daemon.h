@@ -10,11 +10,13 @@
 #include "daemon/app/config_watcher.h"
 #include "daemon/app/control_socket.h"
 #include "daemon/app/instance_lock.h"
+#include "daemon/app/session_bus_notifier.h"
 #include "daemon/app/summary_writer.h"
 #include "daemon/app/systemd_notifier.h"
 #include "daemon/config/config.h"
 #include "daemon/core/api_server_check.h"
 #include "daemon/core/cluster.h"
+#include "daemon/core/down_notices.h"
 #include "daemon/core/start_pacer.h"
 #include "daemon/core/supervisor.h"
 #include "daemon/event/libuv_dispatcher.h"
@@ -93,6 +95,9 @@ class Daemon {
   event::LibuvSignalWatcherPtr signals_;
   std::unique_ptr<SystemdNotifier> notifier_;
   std::unique_ptr<SummaryWriter> summary_;  // SOCKET.summary, for `pfctl status --short`
+  // `notify: true`: desktop notifications of forwards that stay down.
+  std::unique_ptr<SessionBusNotifier> desktop_;
+  std::unique_ptr<core::DownNotices> down_notices_;
   ConfigWatcherPtr config_watcher_;
   std::unique_ptr<event::SuspendDetector> suspend_detector_;
   event::NetworkWatcherPtr network_watcher_;

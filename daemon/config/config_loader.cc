@@ -218,6 +218,9 @@ void readDocument(const YAML::Node& root, const Diagnostics& diagnostics, Config
     forwards.push_back(*std::move(forward));
   }
   for (ParsedForward& forward : forwards) {
+    if (forward.notify.enabled) {
+      config.notify[forward.spec.name] = forward.notify;
+    }
     config.forwards.push_back(std::move(forward.spec));
   }
 }

@@ -5,6 +5,7 @@
 #include "daemon/config/backoff_parser.h"
 #include "daemon/config/dns_names.h"
 #include "daemon/config/held_ports_parser.h"
+#include "daemon/config/notify_parser.h"
 #include "daemon/config/paths.h"
 #include "daemon/config/status_macros.h"
 
@@ -38,6 +39,7 @@ absl::StatusOr<ForwardDefaults> parseDefaults(const MappingReader& defaults) {
   ForwardDefaults result;
   PFD_RETURN_IF_ERROR(readSharedFields(defaults, result.base));
   PFD_RETURN_IF_ERROR(readHeldPorts(defaults, result.base));
+  PFD_RETURN_IF_ERROR(readNotify(defaults, result.notify));
   if (defaults.has("readiness") && !defaults.value("readiness").IsNull()) {
     PFD_ASSIGN_OR_RETURN(MappingReader probe, defaults.mapping("readiness"));
     PFD_ASSIGN_OR_RETURN(result.readiness, parseProbe(probe));

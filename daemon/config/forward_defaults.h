@@ -6,6 +6,7 @@
 #include "daemon/config/mapping_reader.h"
 #include "daemon/config/probe_parser.h"
 #include "daemon/core/forward_spec.h"
+#include "daemon/core/notify_spec.h"
 
 namespace pfd::config {
 
@@ -14,6 +15,7 @@ namespace pfd::config {
 struct ForwardDefaults {
   core::ForwardSpec base;
   std::optional<ParsedProbe> readiness;
+  core::NotifySpec notify;  // `notify` and `notifyAfter`, for command forwards too
 };
 
 // Reads the `defaults:` mapping over ForwardSpec's own defaults.

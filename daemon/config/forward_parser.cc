@@ -7,6 +7,7 @@
 #include "absl/strings/string_view.h"
 #include "daemon/config/dns_names.h"
 #include "daemon/config/held_ports_parser.h"
+#include "daemon/config/notify_parser.h"
 #include "daemon/config/port_syntax.h"
 #include "daemon/config/scalar_values.h"
 #include "daemon/config/status_macros.h"
@@ -180,6 +181,8 @@ absl::StatusOr<ParsedForward> parseForward(const MappingReader& forward,
     spec = std::move(base);
   }
   PFD_RETURN_IF_ERROR(forward.readBool("enabled", spec.enabled));
+  parsed.notify = defaults.notify;
+  PFD_RETURN_IF_ERROR(readNotify(forward, parsed.notify));
   PFD_RETURN_IF_ERROR(readPorts(forward, parsed, diagnostics));
   // The address was checked where it was written (here or in defaults); parse it again only to
   // keep the result for the port-conflict check across forwards.

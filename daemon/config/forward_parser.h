@@ -8,6 +8,7 @@
 #include "daemon/config/forward_defaults.h"
 #include "daemon/config/mapping_reader.h"
 #include "daemon/core/forward_spec.h"
+#include "daemon/core/notify_spec.h"
 #include "yaml-cpp/mark.h"
 
 namespace pfd::config {
@@ -16,6 +17,7 @@ namespace pfd::config {
 // across forwards (duplicate names and ports) can point at them.
 struct ParsedForward {
   core::ForwardSpec spec;
+  core::NotifySpec notify;
   std::string path;  // "forwards[2]"
   YAML::Mark name_mark;
   std::vector<YAML::Mark> port_marks;  // one per spec.ports entry

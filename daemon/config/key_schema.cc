@@ -47,7 +47,7 @@ constexpr std::array<KeySpec, 5> kBackoffKeys{{
 }};
 constexpr MappingShape kBackoffShape{"a backoff mapping", kBackoffKeys};
 
-constexpr std::array<KeySpec, 15> kDefaultsKeys{{
+constexpr std::array<KeySpec, 17> kDefaultsKeys{{
     {"kubectl"},
     {"kubeconfig"},
     {"context"},
@@ -63,10 +63,12 @@ constexpr std::array<KeySpec, 15> kDefaultsKeys{{
     {"replayBuffer"},
     {"start"},
     {"idleTimeout"},
+    {"notify"},
+    {"notifyAfter"},
 }};
 constexpr MappingShape kDefaultsShape{"the defaults mapping", kDefaultsKeys};
 
-constexpr std::array<KeySpec, 20> kForwardKeys{{
+constexpr std::array<KeySpec, 22> kForwardKeys{{
     {"name"},
     {"target"},
     {"command"},
@@ -87,6 +89,8 @@ constexpr std::array<KeySpec, 20> kForwardKeys{{
     {"replayBuffer"},
     {"start"},
     {"idleTimeout"},
+    {"notify"},
+    {"notifyAfter"},
 }};
 constexpr MappingShape kForwardShape{"a forward", kForwardKeys};
 
