@@ -41,7 +41,7 @@ TEST(MetricsConfigTest, ReadsLoopbackAddresses) {
   };
   for (const Case& c :
        {Case{"127.0.0.1:9100", "127.0.0.1:9100"}, Case{"127.1.2.3:9100", "127.1.2.3:9100"},
-        Case{"localhost:9101", "127.0.0.1:9101"}, Case{"[::1]:9102", "[::1]:9102"},
+        Case{"localhost:9101", "127.0.0.1:9101"}, Case{"\"[::1]:9102\"", "[::1]:9102"},
         Case{"\"::1\"", "[::1]:9469"}, Case{"127.0.0.1", "127.0.0.1:9469"}}) {
     absl::StatusOr<Config> config =
         parse(std::string("metrics:\n  address: ") + c.written + "\n" + kForwards);
