@@ -47,7 +47,7 @@ TEST_F(HealTimesTest, AFirstStartIsNotAHeal) {
 TEST_F(HealTimesTest, TimesFromLeavingReadyThroughBackoffToReadyAgain) {
   auto forward = start();
   dispatcher_.advance(milliseconds(5000));  // a stable run: the next failure retries at once
-  launcher_.last()->exit(1);  // retried at once: STARTING
+  launcher_.last()->exit(1);                // retried at once: STARTING
   dispatcher_.runPosted();
   dispatcher_.advance(milliseconds(300));
   launcher_.last()->exit(1);  // a second failure in a row backs off
