@@ -18,6 +18,9 @@ packages=(
   # Packaging: dpkg-shlibdeps for the .deb, groff/man-db to lint the man pages, zsh and fish to
   # check the completions.
   dpkg-dev groff-base man-db zsh fish
+  # promtool (Debian ships it in prometheus): tests/integration/test_metrics.py checks GET /metrics
+  # with `promtool check metrics`. The Prometheus server it brings is kept from starting (below).
+  prometheus
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -29,4 +32,17 @@ fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 $sudo apt-get update
+# Only promtool is wanted from the prometheus package: a policy-rc.d that refuses (exit 101) keeps
+# its postinst from starting the server, and on a machine running systemd it is disabled after.
+policy=/usr/sbin/policy-rc.d
+own_policy=false
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod 755 "$policy"
+  own_policy=true
+fi
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+if $own_policy; then $sudo rm -f "$policy"; fi
+if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+  $sudo systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+fi

@@ -114,6 +114,11 @@ absl::Status Daemon::init(config::Config config) {
                            .clusters = clusters_.get(),
                            .pacer = pacer_.get()});
   supervisor_ = std::make_unique<core::Supervisor>(*forward_context_);
+  // A metrics port that cannot be bound stops pfd, as a bad config does (docs/config.md).
+  metrics_ = std::make_unique<MetricsEndpoint>(*dispatcher_, *supervisor_, *clusters_);
+  if (absl::Status status = metrics_->apply(config_.metrics); !status.ok()) {
+    return status;
+  }
   startWakeWatchers();
 
   v1::GetVersionResponse version;
@@ -197,6 +202,7 @@ Daemon::~Daemon() {
   control_socket_.reset();
   server_.reset();
   service_.reset();
+  metrics_.reset();
   supervisor_.reset();
   pod_watches_.reset();
   prefetcher_.reset();
@@ -356,6 +362,12 @@ absl::StatusOr<core::ReconcileResult> Daemon::reload() {
   // bytes and says so, rather than missing a change.
   config_bytes_ = readFileBytes(options_.config_path);
   auto config = config::loadConfigFile(options_.config_path);
+  if (config.ok()) {
+    // Before anything else changes: a metrics address that cannot be bound fails the reload.
+    if (absl::Status status = metrics_->apply(config->metrics); !status.ok()) {
+      config = status;
+    }
+  }
   if (!config.ok()) {
     config_error_ = std::string(config.status().message());
     change_pending_ = false;  // the error says more

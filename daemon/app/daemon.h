@@ -11,6 +11,7 @@
 #include "daemon/app/control_socket.h"
 #include "daemon/app/instance_lock.h"
 #include "daemon/app/session_bus_notifier.h"
+#include "daemon/app/metrics_endpoint.h"
 #include "daemon/app/summary_writer.h"
 #include "daemon/app/systemd_notifier.h"
 #include "daemon/config/config.h"
@@ -90,6 +91,7 @@ class Daemon {
   std::unique_ptr<core::TargetPrefetcher> prefetcher_;
   std::unique_ptr<core::ForwardContext> forward_context_;
   std::unique_ptr<core::Supervisor> supervisor_;
+  std::unique_ptr<MetricsEndpoint> metrics_;  // GET /metrics (config `metrics:`)
   std::unique_ptr<rpc::ControlService> service_;
   std::unique_ptr<grpc::Server> server_;
   event::LibuvSignalWatcherPtr signals_;

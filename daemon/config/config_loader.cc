@@ -16,6 +16,7 @@
 #include "daemon/config/forward_parser.h"
 #include "daemon/config/key_schema.h"
 #include "daemon/config/mapping_reader.h"
+#include "daemon/config/metrics_parser.h"
 #include "daemon/config/status_macros.h"
 #include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/yaml.h"
@@ -170,6 +171,18 @@ void readDocument(const YAML::Node& root, const Diagnostics& diagnostics, Config
   if (absl::Status status = top->readBool("reloadOnChange", config.reload_on_change);
       !status.ok()) {
     errors.push_back(std::move(status));
+  }
+  // An empty `metrics:` (its lines commented out) leaves the endpoint off, as no `metrics:` does.
+  if (top->has("metrics") && !top->value("metrics").IsNull()) {
+    absl::StatusOr<MetricsConfig> metrics = [&]() -> absl::StatusOr<MetricsConfig> {
+      PFD_ASSIGN_OR_RETURN(MappingReader metrics_reader, top->mapping("metrics"));
+      return parseMetrics(metrics_reader);
+    }();
+    if (metrics.ok()) {
+      config.metrics = *std::move(metrics);
+    } else {
+      errors.push_back(metrics.status());
+    }
   }
 
   ForwardDefaults defaults;

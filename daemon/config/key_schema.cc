@@ -94,8 +94,12 @@ constexpr std::array<KeySpec, 22> kForwardKeys{{
 }};
 constexpr MappingShape kForwardShape{"a forward", kForwardKeys};
 
-constexpr std::array<KeySpec, 3> kTopLevelKeys{{
+constexpr std::array<KeySpec, 2> kMetricsKeys{{{"address"}, {"allowRemote"}}};
+constexpr MappingShape kMetricsShape{"the metrics mapping", kMetricsKeys};
+
+constexpr std::array<KeySpec, 4> kTopLevelKeys{{
     {"reloadOnChange"},
+    {"metrics", &kMetricsShape},
     {"defaults", &kDefaultsShape},
     {"forwards", &kForwardShape, true},
 }};

@@ -68,7 +68,7 @@ TEST(YamlErrorsTest, UnknownTopLevelKeySuggestsTheClosestOne) {
   EXPECT_THAT(parse("forwards: []\nreloadOnChnage: false\n"),
               invalidAt(2, 1,
                         "reloadOnChnage: unknown key; did you mean \"reloadOnChange\"? the top "
-                        "level accepts: reloadOnChange, defaults, forwards"));
+                        "level accepts: reloadOnChange, metrics, defaults, forwards"));
 }
 
 TEST(YamlErrorsTest, UnknownKeyInAForwardSuggestsTheClosestOne) {
