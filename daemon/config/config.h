@@ -34,7 +34,7 @@ struct Config {
   // Desktop notifications, by forward name: only the forwards with `notify: true`. Apart from
   // the specs, so that changing them restarts nothing.
   std::map<std::string, core::NotifySpec> notify;
-  std::optional<MetricsConfig> metrics;     // top-level `metrics:`; absent: no metrics endpoint
+  std::optional<MetricsConfig> metrics;  // top-level `metrics:`; absent: no metrics endpoint
 
   bool operator==(const Config&) const = default;
 };
