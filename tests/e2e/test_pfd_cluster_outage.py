@@ -170,8 +170,8 @@ def test_pods_replaced_during_a_short_outage_are_found_at_once(
     cluster, make_pfd, tmp_path, report_figure
 ):
     """A second, shorter outage during which two of the four deployments roll out: the forwards
-    go straight back to the pod they served (no waiting for the pod watch to list again), and
-    those whose pod is gone look for the new one at once, with no backoff and no failed request."""
+    go back to the pod they served unless the pod watch has listed again first, and those whose
+    pod is gone look for the new one at once, with no backoff and no failed request."""
     pfd, ports, pods, counted = start_twenty(cluster, make_pfd, tmp_path)
     mark = pfd.mark()
     down_at = time.time()
