@@ -101,6 +101,7 @@ absl::Status Daemon::init(config::Config config) {
   pod_watches_ = std::make_unique<core::PodWatchHub>(*dispatcher_, *launcher_, random);
   pod_watches_->setClusters(clusters_.get());
   prefetcher_ = std::make_unique<core::TargetPrefetcher>(*dispatcher_, *launcher_);
+  shared_kubectls_ = std::make_unique<core::SharedKubectls>(*dispatcher_, *launcher_);
   forward_context_ = std::make_unique<core::ForwardContext>(
       core::ForwardContext{.dispatcher = *dispatcher_,
                            .launcher = *launcher_,
@@ -112,7 +113,8 @@ absl::Status Daemon::init(config::Config config) {
                            .relay = relay_.get(),
                            .prefetcher = prefetcher_.get(),
                            .clusters = clusters_.get(),
-                           .pacer = pacer_.get()});
+                           .pacer = pacer_.get(),
+                           .shared_kubectls = shared_kubectls_.get()});
   supervisor_ = std::make_unique<core::Supervisor>(*forward_context_);
   // A metrics port that cannot be bound stops pfd, as a bad config does (docs/config.md).
   metrics_ = std::make_unique<MetricsEndpoint>(*dispatcher_, *supervisor_, *clusters_);
@@ -207,6 +209,7 @@ Daemon::~Daemon() {
   pod_watches_.reset();
   prefetcher_.reset();
   forward_context_.reset();
+  shared_kubectls_.reset();
   pacer_.reset();
   clusters_.reset();
   cluster_checker_.reset();

@@ -18,6 +18,7 @@
 #include "daemon/core/api_server_check.h"
 #include "daemon/core/cluster.h"
 #include "daemon/core/down_notices.h"
+#include "daemon/core/shared_kubectl.h"
 #include "daemon/core/start_pacer.h"
 #include "daemon/core/supervisor.h"
 #include "daemon/event/libuv_dispatcher.h"
@@ -89,6 +90,7 @@ class Daemon {
   std::unique_ptr<core::StartPacer> pacer_;
   std::unique_ptr<core::PodWatchHub> pod_watches_;
   std::unique_ptr<core::TargetPrefetcher> prefetcher_;
+  std::unique_ptr<core::SharedKubectls> shared_kubectls_;  // outlives the forwards' runs
   std::unique_ptr<core::ForwardContext> forward_context_;
   std::unique_ptr<core::Supervisor> supervisor_;
   std::unique_ptr<MetricsEndpoint> metrics_;  // GET /metrics (config `metrics:`)

@@ -106,7 +106,8 @@ TunnelContext Forward::tunnelContext() const {
                        .pod_watches = context_.pod_watches,
                        .random = context_.random,
                        .stop_grace = context_.stop_grace,
-                       .port_check_interval = context_.port_check_interval};
+                       .port_check_interval = context_.port_check_interval,
+                       .shared_kubectls = context_.shared_kubectls};
 }
 
 void Forward::activate() {

@@ -54,6 +54,8 @@ struct ForwardContext {
   ClusterHub* clusters = nullptr;
   // Spreads starts over time; null: every start runs at once.
   StartPacer* pacer = nullptr;
+  // Forwards of the same pod and ports share one kubectl; null: one kubectl per forward.
+  SharedKubectls* shared_kubectls = nullptr;
 };
 
 class Forward;

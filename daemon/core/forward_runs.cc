@@ -208,6 +208,7 @@ void Forward::retireAllButDrain() {
   note(absl::StrCat(connectionCount(open), " draining on the replaced kubectl (pod ",
                     current_->pod(), ") for up to ", formatDelay(spec_.drain_timeout)));
   const event::MonotonicTime now = context_.dispatcher.monotonicTime();
+  current_->closeChildToOthers();
   draining_.push_back(
       Draining{.tunnel = std::move(current_),
                .id = current_id_,

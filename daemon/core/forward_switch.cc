@@ -150,6 +150,7 @@ void Forward::completeSwitch() {
     absl::StrAppend(&text, "; ", connectionCount(open), " draining on ", old->pod(), " for up to ",
                     formatDelay(spec_.drain_timeout));
     const event::MonotonicTime until = context_.dispatcher.monotonicTime() + spec_.drain_timeout;
+    old->closeChildToOthers();
     draining_.push_back(
         Draining{.tunnel = std::move(old),
                  .id = old_id,

@@ -88,11 +88,25 @@ void Tunnel::onResolved(absl::StatusOr<Resolution> resolution) {
 }
 
 void Tunnel::launch(const std::vector<std::string>& argv) {
-  auto child = context_.launcher.spawn(
-      process::ProcessSpec{.argv = argv},
-      {.on_line = [this](process::OutputStream stream,
-                         std::string_view line) { onLine(stream, line); },
-       .on_exit = [this](const process::ExitStatus& status) { onExit(status); }});
+  process::ProcessCallbacks callbacks{
+      .on_line = [this](process::OutputStream stream,
+                        std::string_view line) { onLine(stream, line); },
+      .on_exit = [this](const process::ExitStatus& status) { onExit(status); }};
+  absl::StatusOr<process::ProcessPtr> child;
+  // Only held ports make the command the same for every forward of a pod: kubectl listens on
+  // ephemeral ports, not on the forward's own.
+  if (context_.shared_kubectls != nullptr && spec_.holdsPorts()) {
+    auto member =
+        context_.shared_kubectls->spawn(process::ProcessSpec{.argv = argv}, std::move(callbacks));
+    if (member.ok()) {
+      member_ = member->get();
+      child = process::ProcessPtr(std::move(*member));
+    } else {
+      child = member.status();
+    }
+  } else {
+    child = context_.launcher.spawn(process::ProcessSpec{.argv = argv}, std::move(callbacks));
+  }
   if (!child.ok()) {
     endWithoutChild(TunnelEnd{.cause = TunnelCause::kStartFailed,
                               .reason = std::string(child.status().message()),
@@ -102,7 +116,13 @@ void Tunnel::launch(const std::vector<std::string>& argv) {
   child_ = std::move(*child);
   argv_ = argv;
   phase_ = Phase::kStarting;
-  note(absl::StrCat("started pid ", child_->pid(), ": ", absl::StrJoin(argv, " ")));
+  if (member_ != nullptr && member_->joined()) {
+    note(absl::StrCat("joined pid ", child_->pid(), ", the kubectl of the same pod and ports of ",
+                      member_->others(), " other forward", member_->others() == 1 ? "" : "s", ": ",
+                      absl::StrJoin(argv, " ")));
+  } else {
+    note(absl::StrCat("started pid ", child_->pid(), ": ", absl::StrJoin(argv, " ")));
+  }
   observer_.onTunnelSpawned(*this);
   if (spec_.isCommand() && phase_ == Phase::kStarting) {
     checkCommandPorts();
@@ -173,11 +193,21 @@ void Tunnel::endWithoutChild(TunnelEnd end) {
   observer_.onTunnelEnded(*this, end);
 }
 
+void Tunnel::closeChildToOthers() {
+  if (member_ != nullptr) {
+    member_->closeToOthers();
+  }
+}
+
 void Tunnel::onExit(const process::ExitStatus& status) {
   // The child is inside its own callback: it is released on the next turn of the loop.
+  const bool left = member_ != nullptr && member_->left();
+  const pid_t pid = child_->pid();
+  member_ = nullptr;
   context_.dispatcher.post([released = std::move(child_)] {});
   cancelWork();
-  note(exitReason(status));
+  note(left ? absl::StrCat("left pid ", pid, ", which goes on for the other forwards of its pod")
+            : exitReason(status));
   const bool was_broken = phase_ == Phase::kBroken;
   phase_ = Phase::kEnded;
   TunnelEnd end;

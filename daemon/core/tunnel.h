@@ -14,6 +14,7 @@
 #include "daemon/core/log_buffer.h"
 #include "daemon/core/pod_watch.h"
 #include "daemon/core/probe_session.h"
+#include "daemon/core/shared_kubectl.h"
 #include "daemon/core/target_resolver.h"
 #include "daemon/event/dispatcher.h"
 #include "daemon/probe/prober.h"
@@ -30,6 +31,8 @@ struct TunnelContext {
   std::function<double()> random;  // uniform in [0, 1): the phase of the probes
   Milliseconds stop_grace;
   Milliseconds port_check_interval;
+  // Runs of held-port forwards join the kubectl of the same pod and ports; null: one each.
+  SharedKubectls* shared_kubectls = nullptr;
 };
 
 // Why a tunnel stopped serving, or could not start.
@@ -127,6 +130,9 @@ class Tunnel {
   const std::optional<Resolution>& resolution() const { return resolution_; }
   // It went to the pod of TunnelOptions::presumed without resolving.
   bool presumed() const { return options_.presumed.has_value(); }
+  // It only finishes the connections it has (draining): a kubectl it shares with other forwards
+  // takes no new ones, so that the next run of this forward does not join it.
+  void closeChildToOthers();
 
  private:
   enum class Phase { kResolving, kStarting, kProbing, kReady, kBroken, kEnded };
@@ -163,6 +169,7 @@ class Tunnel {
   std::vector<std::string> argv_;
   std::unique_ptr<TargetResolver> resolver_;
   process::ProcessPtr child_;
+  SharedKubectls::Member* member_ = nullptr;  // child_, when it is shared
   bool terminating_ = false;
   event::TimerPtr start_deadline_;
   event::TimerPtr port_check_timer_;

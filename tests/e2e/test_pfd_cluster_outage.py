@@ -56,6 +56,9 @@ def start_twenty(cluster, make_pfd, tmp_path):
         pfd.wait_for_state(f"f{i}", "READY")
     for i in range(FORWARDS):
         assert http_get(ports[i]) == pods[i % DEPLOYMENTS]
+    # Forwards of one pod share its kubectl: 4 processes serve the 20 forwards.
+    pids = {forward["pid"] for forward in pfd.status()["forwards"]}
+    assert len(pids) == DEPLOYMENTS, pfd.status()["forwards"]
     return pfd, ports, pods, counted
 
 
@@ -109,9 +112,10 @@ def assert_all_waiting_on_the_cluster(pfd) -> None:
 
 
 def bring_back_and_check(pfd, ports, pods, counted, mark, down_at, bring_back, outage,
-                         report_figure) -> None:
+                         report_figure, same_pods=True) -> None:
     """Brings the server back, then: every forward serving and READY from its first start, at
-    most 25 kubectl started while it was away, one warning for the cluster."""
+    most 25 kubectl started while it was away, one warning for the cluster, and (`same_pods`)
+    one `kubectl port-forward` per pod after the return, shared by the forwards of that pod."""
     back = pfd.mark()
     up_at = time.time()
     bring_back()
@@ -119,12 +123,17 @@ def bring_back_and_check(pfd, ports, pods, counted, mark, down_at, bring_back, o
     ready_at = wait_all_ready_after(pfd, back)
 
     during = counted_kubectl_runs(counted, down_at, up_at)
+    after = [run for run in counted_kubectl_runs(counted, up_at, time.time())
+             if run.startswith("port-forward ")]
     warnings = [line for line in pfd.log.lines()[mark:back] if UNREACHABLE_LINE.search(line)]
     report_figure(f"20 forwards, {outage}: {len(during)} kubectl started during the outage; "
                   f"last forward READY {ready_at - up_at:.2f} s and serving "
-                  f"{max(answered) - up_at:.2f} s after the server answered again")
+                  f"{max(answered) - up_at:.2f} s after the server answered again, "
+                  f"{len(after)} kubectl port-forward started for it")
     assert len(during) <= 25, during
     assert len(warnings) == 1, warnings
+    if same_pods:
+        assert len(after) == DEPLOYMENTS, after
 
 
 def hold(began: float, seconds: float) -> None:
@@ -186,7 +195,7 @@ def test_pods_replaced_during_a_short_outage_are_found_at_once(
     back = pfd.mark()
     bring_back_and_check(pfd, ports, pods, counted, mark, down_at, cluster.api_up,
                          "API refused 5 s, 2 of 4 deployments rolled out meanwhile",
-                         report_figure)
+                         report_figure, same_pods=False)
     # A forward goes back to the pod it served unless the pod watch listed the pods again before
     # its start (paced, 20 at once on 2 cores): then it goes to the new pod directly. Either way,
     # only the forwards of the rolled-out deployments may find their pod gone.

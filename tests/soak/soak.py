@@ -630,6 +630,14 @@ class Soak:
             if found is None:
                 return False
             pid, pidfd = found
+            # Forwards of one pod share its kubectl (docs/config.md, "One kubectl per pod"):
+            # the fault is theirs too, serving or draining on it.
+            touched = [n for n, s in self.status().items()
+                       if int(s.get("pid") or 0) == pid
+                       or any(int(d.get("pid") or 0) == pid for d in s.get("draining", []))]
+            if name not in touched or not all(self.available(n) for n in touched):
+                os.close(pidfd)
+                return False
             window = (rng.uniform(1.0, 6.0),)
 
             def body() -> None:
@@ -647,7 +655,7 @@ class Soak:
                 finally:
                     os.close(pidfd)
             detail = f"pid {pid}" + (f", {window[0]:.1f}s" if kind == "kubectl-sigstop" else "")
-            self.run_fault(Fault(kind, [name], detail), body)
+            self.run_fault(Fault(kind, touched, detail), body)
             return True
 
         if kind == "healthz-500":
