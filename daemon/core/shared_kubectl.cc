@@ -4,9 +4,10 @@
 
 namespace pfd::core {
 
-// Lines replayed to a member that joins: kubectl prints its `Forwarding from` lines first, and
-// what follows that matters (errors) ends the child soon. The cap bounds a chatty child.
-constexpr size_t kReplayedLines = 200;
+// Output kept for members that join: kubectl port-forward prints its `Forwarding from` lines
+// first, and what follows that matters (errors) ends the child soon; a `kubectl get` prints its
+// answer. A child that printed more takes no new members, which would miss some of it.
+constexpr size_t kReplayedBytes = 256 * 1024;
 
 struct SharedKubectls::Child : std::enable_shared_from_this<Child> {
   Child(event::Dispatcher& loop, std::weak_ptr<SharedKubectls*> owner, Key command)
@@ -28,9 +29,15 @@ struct SharedKubectls::Child : std::enable_shared_from_this<Child> {
 
   void onLine(process::OutputStream stream, std::string_view line) {
     std::shared_ptr<Child> keep = shared_from_this();
-    // Per-connection lines would only push the errors out of a joiner's replay.
-    if (output.size() < kReplayedLines && !line.starts_with("Handling connection for ")) {
-      output.emplace_back(stream, std::string(line));
+    // Per-connection lines are news only to the members there when they come.
+    if (open && !line.starts_with("Handling connection for ")) {
+      output_bytes += line.size() + 1;
+      if (output_bytes > kReplayedBytes) {
+        close();
+        output.clear();
+      } else {
+        output.emplace_back(stream, std::string(line));
+      }
     }
     for (Member* member : snapshot()) {
       if (member->replayed_) {
@@ -94,6 +101,7 @@ struct SharedKubectls::Child : std::enable_shared_from_this<Child> {
   bool exited = false;
   process::ExitStatus status;
   std::vector<std::pair<process::OutputStream, std::string>> output;
+  size_t output_bytes = 0;
   std::map<uint64_t, Member*> members;
   uint64_t last_id = 0;
 };
@@ -107,7 +115,16 @@ SharedKubectls::~SharedKubectls() {
   }
 }
 
-absl::StatusOr<SharedKubectls::MemberPtr> SharedKubectls::spawn(
+absl::StatusOr<process::ProcessPtr> SharedKubectls::spawn(const process::ProcessSpec& spec,
+                                                          process::ProcessCallbacks callbacks) {
+  auto member = join(spec, std::move(callbacks));
+  if (!member.ok()) {
+    return member.status();
+  }
+  return process::ProcessPtr(std::move(*member));
+}
+
+absl::StatusOr<SharedKubectls::MemberPtr> SharedKubectls::join(
     const process::ProcessSpec& spec, process::ProcessCallbacks callbacks) {
   Key key{spec.argv, spec.env};
   if (auto found = open_.find(key); found != open_.end()) {

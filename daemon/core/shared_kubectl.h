@@ -29,21 +29,27 @@ namespace pfd::core {
 // members (a run that stops its kubectl wants a new one next time), and only the last member's
 // terminate reaches the child. Destroying the last member kills the child, as destroying a
 // Process does.
-class SharedKubectls {
+//
+// The same goes for the `kubectl get TARGET` that finds a workload's selector: 200 forwards of ten
+// deployments that start together ask the API server ten times, not 200.
+class SharedKubectls : public process::ProcessLauncher {
  public:
   class Member;
   using MemberPtr = std::unique_ptr<Member>;
 
   SharedKubectls(event::Dispatcher& dispatcher, process::ProcessLauncher& launcher);
-  ~SharedKubectls();
+  ~SharedKubectls() override;
   SharedKubectls(const SharedKubectls&) = delete;
   SharedKubectls& operator=(const SharedKubectls&) = delete;
 
   // Joins the running child of the same command (argv and environment) that still takes members,
   // or spawns one. A joining member's callbacks start on the next turn of the loop, with the
   // child's output so far (without kubectl's per-connection lines).
-  absl::StatusOr<MemberPtr> spawn(const process::ProcessSpec& spec,
-                                  process::ProcessCallbacks callbacks);
+  absl::StatusOr<MemberPtr> join(const process::ProcessSpec& spec,
+                                 process::ProcessCallbacks callbacks);
+  // join() for whoever needs only a Process.
+  absl::StatusOr<process::ProcessPtr> spawn(const process::ProcessSpec& spec,
+                                            process::ProcessCallbacks callbacks) override;
 
   // Children that take members now.
   size_t openChildren() const { return open_.size(); }

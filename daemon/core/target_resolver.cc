@@ -82,7 +82,8 @@ void TargetResolver::onWatchListed() {
 }
 
 void TargetResolver::runKubectl(std::vector<std::string> args,
-                                std::function<void(const Run&, process::ExitStatus)> finished) {
+                                std::function<void(const Run&, process::ExitStatus)> finished,
+                                process::ProcessLauncher* launcher) {
   run_ = Run{};
   // The previous kubectl may be calling us from its exit callback: release it on the next turn.
   dispatcher_.post([released = std::move(process_)] {});
@@ -90,25 +91,28 @@ void TargetResolver::runKubectl(std::vector<std::string> args,
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<std::string> scope = kubectlScopeArgs(spec_);
   argv.insert(argv.end(), scope.begin(), scope.end());
-  auto process = launcher_.spawn(
-      {.argv = std::move(argv)},
-      {.on_line =
-           [this](process::OutputStream stream, std::string_view line) {
-             if (stream == process::OutputStream::kStdout) {
-               absl::StrAppend(&run_.out, absl::string_view(line.data(), line.size()), "\n");
-               return;
-             }
-             KubectlLine parsed = classifyKubectlLine(absl::string_view(line.data(), line.size()));
-             if (!parsed.reason.empty()) {
-               run_.error = parsed.reason;
-             }
-           },
-       .on_exit =
-           [this, finished = std::move(finished)](process::ExitStatus status) {
-             if (!cancelled_) {
-               finished(run_, status);
-             }
-           }});
+  auto process =
+      (launcher != nullptr ? *launcher : launcher_)
+          .spawn({.argv = std::move(argv)},
+                 {.on_line =
+                      [this](process::OutputStream stream, std::string_view line) {
+                        if (stream == process::OutputStream::kStdout) {
+                          absl::StrAppend(&run_.out, absl::string_view(line.data(), line.size()),
+                                          "\n");
+                          return;
+                        }
+                        KubectlLine parsed =
+                            classifyKubectlLine(absl::string_view(line.data(), line.size()));
+                        if (!parsed.reason.empty()) {
+                          run_.error = parsed.reason;
+                        }
+                      },
+                  .on_exit =
+                      [this, finished = std::move(finished)](process::ExitStatus status) {
+                        if (!cancelled_) {
+                          finished(run_, status);
+                        }
+                      }});
   if (!process.ok()) {
     done_(process.status());
     return;
@@ -117,26 +121,28 @@ void TargetResolver::runKubectl(std::vector<std::string> args,
 }
 
 void TargetResolver::getTarget() {
-  runKubectl({"get", spec_.target, "-o", "go-template=" + targetObjectTemplate()},
-             [this](const Run& run, process::ExitStatus status) {
-               if (status.exit_code != 0 || status.term_signal != 0) {
-                 fail(absl::UnavailableError(
-                     run.error.empty() ? absl::StrCat("kubectl get ", spec_.target, " failed")
-                                       : run.error));
-                 return;
-               }
-               auto object = parseTargetObject(run.out);
-               if (!object.ok()) {
-                 fail(object.status());
-                 return;
-               }
-               cache_ = *object;
-               if (target_only_) {
-                 done_(Resolution{});
-                 return;
-               }
-               findPods();
-             });
+  runKubectl(
+      {"get", spec_.target, "-o", "go-template=" + targetObjectTemplate()},
+      [this](const Run& run, process::ExitStatus status) {
+        if (status.exit_code != 0 || status.term_signal != 0) {
+          fail(absl::UnavailableError(run.error.empty()
+                                          ? absl::StrCat("kubectl get ", spec_.target, " failed")
+                                          : run.error));
+          return;
+        }
+        auto object = parseTargetObject(run.out);
+        if (!object.ok()) {
+          fail(object.status());
+          return;
+        }
+        cache_ = *object;
+        if (target_only_) {
+          done_(Resolution{});
+          return;
+        }
+        findPods();
+      },
+      shared_launcher_);
 }
 
 void TargetResolver::fetchTarget() {

@@ -47,14 +47,20 @@ class TargetResolver {
   void fetchTarget();
   // Kills the kubectl it runs; nothing more happens. Not from inside `done`.
   void cancel();
+  // `kubectl get TARGET` runs through `shared` (may be null): resolvers of forwards of the same
+  // target that start together wait for one answer. Pods are not looked up that way: a fresh look
+  // at them must not take an answer asked for before the pod went.
+  void shareTargetLookups(process::ProcessLauncher* shared) { shared_launcher_ = shared; }
 
  private:
   struct Run {
     std::string out;
     std::string error;  // the best error line kubectl printed
   };
+  // Through `launcher` when given, else the resolver's own.
   void runKubectl(std::vector<std::string> args,
-                  std::function<void(const Run&, process::ExitStatus)> finished);
+                  std::function<void(const Run&, process::ExitStatus)> finished,
+                  process::ProcessLauncher* launcher = nullptr);
   void getTarget();
   // From the pod watch when it knows the namespace or is about to (it is listing), else kubectl.
   void findPods();
@@ -66,6 +72,7 @@ class TargetResolver {
 
   event::Dispatcher& dispatcher_;
   process::ProcessLauncher& launcher_;
+  process::ProcessLauncher* shared_launcher_ = nullptr;
   PodWatchHub* pod_watches_;
   const ForwardSpec& spec_;
   std::optional<TargetObject>& cache_;

@@ -57,6 +57,7 @@ void Tunnel::start() {
       context_.dispatcher, context_.launcher,
       options_.fresh_listing ? nullptr : context_.pod_watches, spec_, target_cache_,
       [this](absl::StatusOr<Resolution> resolution) { onResolved(std::move(resolution)); });
+  resolver_->shareTargetLookups(context_.shared_kubectls);
   resolver_->start();
 }
 
@@ -97,7 +98,7 @@ void Tunnel::launch(const std::vector<std::string>& argv) {
   // ephemeral ports, not on the forward's own.
   if (context_.shared_kubectls != nullptr && spec_.holdsPorts()) {
     auto member =
-        context_.shared_kubectls->spawn(process::ProcessSpec{.argv = argv}, std::move(callbacks));
+        context_.shared_kubectls->join(process::ProcessSpec{.argv = argv}, std::move(callbacks));
     if (member.ok()) {
       member_ = member->get();
       child = process::ProcessPtr(std::move(*member));

@@ -103,6 +103,33 @@ TEST_F(ForwardSharedKubectlTest, WhenTheSharedKubectlDiesBothForwardsComeBackOnO
   EXPECT_EQ(a_->pid(), b_->pid());
 }
 
+TEST_F(ForwardSharedKubectlTest, ForwardsOfOneDeploymentAskForItOnceAndForwardThroughOneKubectl) {
+  ForwardSpec spec_a = kubectlSpec();
+  spec_a.target = "deployment/web";
+  ForwardSpec spec_b = spec_a;
+  spec_b.name = "web-admin";
+  spec_b.ports = {{8081, "8000"}};
+  a_ = makeForward(spec_a);
+  b_ = makeForward(spec_b);
+  a_->activate();
+  b_->activate();
+  ASSERT_EQ(launcher_.spawnCount(), 1u) << "one `kubectl get deployment/web` for both";
+  EXPECT_EQ(launcher_.last()->spec.argv[2], "deployment/web");
+  answer("Deployment\napp=web,\n\n\n");
+
+  // Pods are looked up by each: a fresh look must not take an answer asked for earlier.
+  ASSERT_EQ(launcher_.spawnCount(), 3u);
+  for (size_t i = 1; i < 3; ++i) {
+    EXPECT_EQ(launcher_.children()[i]->spec.argv[2], "pods");
+    launcher_.children()[i]->print("web-1\t2026-11-24T10:05:00Z\tlive\tRunning\tTrue\thttp=8000,");
+    launcher_.children()[i]->exit(0);
+  }
+  dispatcher_.runPosted();
+  ASSERT_EQ(launcher_.spawnCount(), 4u) << "one kubectl port-forward for both";
+  EXPECT_EQ(launcher_.last()->spec.argv[2], "pod/web-1");
+  bothReady();
+}
+
 TEST_F(ForwardSharedKubectlTest, ForwardsThatLetKubectlBindTheirPortsRunOneEach) {
   makeBoth(/*hold_port=*/false);
   EXPECT_EQ(launcher_.spawnCount(), 2u) << "kubectl binds each forward's own local port";

@@ -38,7 +38,7 @@ class SharedKubectlsTest : public ::testing::Test {
   }
 
   SharedKubectls::MemberPtr spawn(const process::ProcessSpec& spec, Heard& heard) {
-    auto member = shared_.spawn(spec, heard.callbacks());
+    auto member = shared_.join(spec, heard.callbacks());
     EXPECT_TRUE(member.ok()) << member.status();
     return member.ok() ? std::move(*member) : nullptr;
   }
@@ -173,9 +173,22 @@ TEST_F(SharedKubectlsTest, AJoinerWhoseChildExitsBeforeItsReplayHearsTheLinesThe
 TEST_F(SharedKubectlsTest, AFailedSpawnIsReportedAndLeavesNothingToJoin) {
   Heard first;
   launcher_.failNextSpawn(absl::NotFoundError("kubectl: not found on PATH"));
-  auto failed = shared_.spawn(web1(), first.callbacks());
+  auto failed = shared_.join(web1(), first.callbacks());
   EXPECT_TRUE(absl::IsNotFound(failed.status()));
   EXPECT_EQ(shared_.openChildren(), 0u);
+  Heard second;
+  auto b = spawn(web1(), second);
+  EXPECT_FALSE(b->joined());
+}
+
+TEST_F(SharedKubectlsTest, AChildThatPrintedMoreThanAJoinerCouldBeToldTakesNoNewMembers) {
+  Heard first;
+  auto a = spawn(web1(), first);
+  const std::string line(1024, 'x');
+  for (int i = 0; i < 300; ++i) {
+    launcher_.last()->print(line);
+  }
+  EXPECT_EQ(first.lines.size(), 300u) << "its own members hear all of it";
   Heard second;
   auto b = spawn(web1(), second);
   EXPECT_FALSE(b->joined());
