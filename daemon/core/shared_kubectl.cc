@@ -109,11 +109,7 @@ struct SharedKubectls::Child : std::enable_shared_from_this<Child> {
 SharedKubectls::SharedKubectls(event::Dispatcher& dispatcher, process::ProcessLauncher& launcher)
     : dispatcher_(dispatcher), launcher_(launcher) {}
 
-SharedKubectls::~SharedKubectls() {
-  for (auto& [key, child] : open_) {
-    child->open = false;
-  }
-}
+SharedKubectls::~SharedKubectls() = default;
 
 absl::StatusOr<process::ProcessPtr> SharedKubectls::spawn(const process::ProcessSpec& spec,
                                                           process::ProcessCallbacks callbacks) {

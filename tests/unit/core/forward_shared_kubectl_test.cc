@@ -15,10 +15,8 @@ class ForwardSharedKubectlTest : public ForwardTestBase {
  protected:
   ForwardSharedKubectlTest() { context_.shared_kubectls = &shared_; }
 
-  // Two forwards of pod/web-1:8000, on local ports 8080 and 8081.
-  void makeBoth(bool hold_port = true) {
-    ForwardSpec spec_a = kubectlSpec();
-    spec_a.hold_port = hold_port;
+  // Two forwards of `spec_a`'s target (pod/web-1:8000 by default), on local ports 8080 and 8081.
+  void makeBoth(ForwardSpec spec_a = kubectlSpec()) {
     ForwardSpec spec_b = spec_a;
     spec_b.name = "web-admin";
     spec_b.ports = {{8081, "8000"}};
@@ -104,15 +102,9 @@ TEST_F(ForwardSharedKubectlTest, WhenTheSharedKubectlDiesBothForwardsComeBackOnO
 }
 
 TEST_F(ForwardSharedKubectlTest, ForwardsOfOneDeploymentAskForItOnceAndForwardThroughOneKubectl) {
-  ForwardSpec spec_a = kubectlSpec();
-  spec_a.target = "deployment/web";
-  ForwardSpec spec_b = spec_a;
-  spec_b.name = "web-admin";
-  spec_b.ports = {{8081, "8000"}};
-  a_ = makeForward(spec_a);
-  b_ = makeForward(spec_b);
-  a_->activate();
-  b_->activate();
+  ForwardSpec spec = kubectlSpec();
+  spec.target = "deployment/web";
+  makeBoth(spec);
   ASSERT_EQ(launcher_.spawnCount(), 1u) << "one `kubectl get deployment/web` for both";
   EXPECT_EQ(launcher_.last()->spec.argv[2], "deployment/web");
   answer("Deployment\napp=web,\n\n\n");
@@ -131,7 +123,9 @@ TEST_F(ForwardSharedKubectlTest, ForwardsOfOneDeploymentAskForItOnceAndForwardTh
 }
 
 TEST_F(ForwardSharedKubectlTest, ForwardsThatLetKubectlBindTheirPortsRunOneEach) {
-  makeBoth(/*hold_port=*/false);
+  ForwardSpec spec = kubectlSpec();
+  spec.hold_port = false;
+  makeBoth(spec);
   EXPECT_EQ(launcher_.spawnCount(), 2u) << "kubectl binds each forward's own local port";
 }
 
